@@ -1,0 +1,62 @@
+/*
+ * The one way handlers answer: JSON bodies, JSON errors, method checks,
+ * per-request context with an optional task, metrics and the access log.
+ */
+#ifndef RN_API_H
+#define RN_API_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/tasks.h>
+
+#include "jsonw.h"
+#include "metrics.h"
+
+#define RN_JSON_REPLY_MAX	(4 * 1024 * 1024)
+
+/* Per-request state, kept in req->hdlr_extra across handler retries. */
+struct rn_req {
+	uint64_t		 started_us;
+	enum rn_route		 route;
+	int			 task_started;
+	struct kore_task	 task;
+	void			(*work)(void *);
+	void			*job;
+	void			(*job_free)(void *);
+};
+
+enum rn_task_state {
+	RN_TASK_PENDING,
+	RN_TASK_DONE,
+};
+
+/*
+ * Starts (or resumes) a request on a route that accepts the given Kore
+ * method mask.  Returns the context, or NULL after answering 405.
+ */
+struct rn_req	*api_begin(struct http_request *, enum rn_route, int methods);
+
+/*
+ * Runs work(job) once in a task thread.  job is allocated zeroed with
+ * job_size bytes on the first call and freed (after job_free, if set)
+ * when the request ends.  Returns RN_TASK_PENDING (the handler must
+ * return KORE_RESULT_RETRY) or RN_TASK_DONE.
+ */
+enum rn_task_state	api_task(struct http_request *, struct rn_req *,
+			    void (*work)(void *), size_t job_size,
+			    void (*job_free)(void *));
+
+/* Answers with the writer's JSON text (or a 500 if it failed). */
+int	api_reply_json(struct http_request *, int status, struct jsonw *);
+
+/* Answers with a body of the given content type. */
+int	api_reply(struct http_request *, int status, const char *ctype,
+	    const void *body, size_t len);
+
+/* Answers {"error":{"code":code,"message":message}}. */
+int	api_error(struct http_request *, int status, const char *code,
+	    const char *message);
+
+uint64_t	api_now_us(void);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * The service configuration: one flat file of `key = value` lines, every
+ * key known, typed and range-checked.  Plain C (no Kore) so the module,
+ * realname-conf and the tests share one parser.
+ */
+#ifndef RN_CONFIG_H
+#define RN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RN_CONFIG_STR_MAX	256
+#define RN_CONFIG_ERR_MAX	512
+
+struct rn_config {
+	char		listen_address[RN_CONFIG_STR_MAX];
+	int64_t		listen_port;
+	char		public_url[RN_CONFIG_STR_MAX];
+	int64_t		workers;
+	int64_t		task_threads;
+	int64_t		worker_max_connections;
+	int64_t		request_limit;
+	int64_t		body_max_bytes;
+	int64_t		json_body_max_bytes;
+	int64_t		body_disk_offload_bytes;
+	int64_t		body_timeout_s;
+	int64_t		header_timeout_s;
+	int64_t		keepalive_s;
+	char		state_dir[RN_CONFIG_STR_MAX];
+	char		models_dir[RN_CONFIG_STR_MAX];
+	char		module_path[RN_CONFIG_STR_MAX];
+	int		seccomp_tracing;
+};
+
+/* Fills every key with its embedded default. */
+void	rn_config_defaults(struct rn_config *);
+
+/*
+ * Applies one `key = value` assignment.  Returns 0, or -1 with a one-line
+ * message naming the key in err.
+ */
+int	rn_config_set(struct rn_config *, const char *key, const char *value,
+	    char *err, size_t errlen);
+
+/*
+ * Reads a configuration file on top of the defaults already in cfg.
+ * Returns 0, or -1 with a one-line message (file, line, key) in err.
+ */
+int	rn_config_load(struct rn_config *, const char *path, char *err,
+	    size_t errlen);
+
+/* Cross-key checks run after loading.  Returns 0 or -1 with err. */
+int	rn_config_validate(const struct rn_config *, char *err,
+	    size_t errlen);
+
+/* Number of known keys and the name of key i, for documentation tests. */
+size_t		 rn_config_key_count(void);
+const char	*rn_config_key_name(size_t);
+
+/*
+ * Renders the value of key as text into out (for templates).
+ * Returns 0, or -1 for an unknown key.
+ */
+int	rn_config_format(const struct rn_config *, const char *key,
+	    char *out, size_t outlen);
+
+#endif

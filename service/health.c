@@ -1,0 +1,189 @@
+/*
+ * Health, readiness and metrics endpoints, and the JSON 404 for every
+ * path no other route takes.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "realname.h"
+
+int	rn_healthz(struct http_request *);
+int	rn_readyz(struct http_request *);
+int	rn_metrics(struct http_request *);
+int	rn_not_found(struct http_request *);
+
+struct ready_job {
+	int	store_ok;
+	char	store_err[256];
+};
+
+static void	ready_probe(void *);
+
+int
+rn_healthz(struct http_request *req)
+{
+	struct jsonw	w;
+	int		ret;
+
+	if (api_begin(req, RN_ROUTE_HEALTHZ, HTTP_METHOD_GET |
+	    HTTP_METHOD_HEAD) == NULL)
+		return (KORE_RESULT_OK);
+
+	jsonw_init(&w, 1024);
+	jsonw_object_open(&w);
+	jsonw_key(&w, "status");
+	jsonw_string(&w, "alive");
+	jsonw_key(&w, "version");
+	jsonw_string(&w, RN_VERSION);
+	jsonw_object_close(&w);
+	ret = api_reply_json(req, HTTP_STATUS_OK, &w);
+	jsonw_free(&w);
+	return (ret);
+}
+
+/*
+ * Ready when the models passed their checksums and the state directory
+ * takes a durable write.  The probe runs in a task: it fsyncs.
+ */
+int
+rn_readyz(struct http_request *req)
+{
+	struct rn_req		*ctx;
+	struct ready_job	*job;
+	struct jsonw		 w;
+	int			 ok, ret;
+	char			 msg[1024];
+
+	if ((ctx = api_begin(req, RN_ROUTE_READYZ, HTTP_METHOD_GET |
+	    HTTP_METHOD_HEAD)) == NULL)
+		return (KORE_RESULT_OK);
+	if (api_task(req, ctx, ready_probe, sizeof(*job), NULL) ==
+	    RN_TASK_PENDING)
+		return (KORE_RESULT_RETRY);
+
+	job = ctx->job;
+	ok = rn_models_count > 0 && job->store_ok;
+
+	jsonw_init(&w, 4096);
+	jsonw_object_open(&w);
+	if (!ok) {
+		snprintf(msg, sizeof(msg), "%s%s%s",
+		    rn_models_count > 0 ? "" : rn_models_err,
+		    rn_models_count > 0 || job->store_ok ? "" : "; ",
+		    job->store_ok ? "" : job->store_err);
+		jsonw_key(&w, "error");
+		jsonw_object_open(&w);
+		jsonw_key(&w, "code");
+		jsonw_string(&w, "not_ready");
+		jsonw_key(&w, "message");
+		jsonw_string(&w, msg);
+		jsonw_object_close(&w);
+	} else {
+		jsonw_key(&w, "status");
+		jsonw_string(&w, "ready");
+	}
+	jsonw_key(&w, "checks");
+	jsonw_object_open(&w);
+	jsonw_key(&w, "models");
+	jsonw_object_open(&w);
+	jsonw_key(&w, "ok");
+	jsonw_bool(&w, rn_models_count > 0);
+	jsonw_key(&w, "files");
+	jsonw_int(&w, rn_models_count > 0 ? rn_models_count : 0);
+	jsonw_object_close(&w);
+	jsonw_key(&w, "store");
+	jsonw_object_open(&w);
+	jsonw_key(&w, "ok");
+	jsonw_bool(&w, job->store_ok);
+	jsonw_object_close(&w);
+	jsonw_object_close(&w);
+	jsonw_object_close(&w);
+
+	ret = api_reply_json(req, ok ? HTTP_STATUS_OK :
+	    HTTP_STATUS_SERVICE_UNAVAILABLE, &w);
+	jsonw_free(&w);
+	return (ret);
+}
+
+int
+rn_metrics(struct http_request *req)
+{
+	FILE	*fp;
+	char	*text;
+	size_t	 len;
+	int	 ret;
+
+	if (api_begin(req, RN_ROUTE_METRICS, HTTP_METHOD_GET |
+	    HTTP_METHOD_HEAD) == NULL)
+		return (KORE_RESULT_OK);
+
+	text = NULL;
+	len = 0;
+	if ((fp = open_memstream(&text, &len)) == NULL) {
+		return (api_error(req, HTTP_STATUS_INTERNAL_ERROR,
+		    "internal_error", "metrics could not be rendered"));
+	}
+	rn_metrics_render(fp, RN_VERSION);
+	if (fclose(fp) != 0) {
+		free(text);
+		return (api_error(req, HTTP_STATUS_INTERNAL_ERROR,
+		    "internal_error", "metrics could not be rendered"));
+	}
+	ret = api_reply(req, HTTP_STATUS_OK,
+	    "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
+	return (ret);
+}
+
+int
+rn_not_found(struct http_request *req)
+{
+	(void)api_begin(req, RN_ROUTE_UNMATCHED, HTTP_METHOD_ALL);
+	if (req->hdlr_extra == NULL)
+		return (KORE_RESULT_OK);
+	return (api_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
+	    "no such resource"));
+}
+
+/* A durable write: create, write, fsync, rename, remove. */
+static void
+ready_probe(void *arg)
+{
+	struct ready_job	*job = arg;
+	char			 tmp[600], done[640];
+	int			 fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/.ready-%ld.tmp", rn_cfg.state_dir,
+	    (long)getpid());
+	snprintf(done, sizeof(done), "%s/.ready-%ld", rn_cfg.state_dir,
+	    (long)getpid());
+
+	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(job->store_err, sizeof(job->store_err),
+		    "store: cannot write in state_dir: %s", strerror(errno));
+		return;
+	}
+	if (write(fd, "ok\n", 3) != 3 || fsync(fd) == -1) {
+		snprintf(job->store_err, sizeof(job->store_err),
+		    "store: write failed in state_dir: %s", strerror(errno));
+		(void)close(fd);
+		(void)unlink(tmp);
+		return;
+	}
+	(void)close(fd);
+	if (rename(tmp, done) == -1) {
+		snprintf(job->store_err, sizeof(job->store_err),
+		    "store: rename failed in state_dir: %s", strerror(errno));
+		(void)unlink(tmp);
+		return;
+	}
+	(void)unlink(done);
+	job->store_ok = 1;
+}

@@ -1,0 +1,33 @@
+/*
+ * Request metrics shared by all Kore workers: counters live in one
+ * anonymous shared mapping made by the parent before the workers fork,
+ * updated with atomic adds, rendered in Prometheus text format.
+ * Plain C (no Kore) so it is unit-tested on its own.
+ */
+#ifndef RN_METRICS_H
+#define RN_METRICS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Route labels; the order matches rn_route_names in metrics.c. */
+enum rn_route {
+	RN_ROUTE_HEALTHZ,
+	RN_ROUTE_READYZ,
+	RN_ROUTE_METRICS,
+	RN_ROUTE_UNMATCHED,
+	RN_ROUTE_COUNT
+};
+
+/* Maps the shared counters.  Returns 0, or -1 with errno set. */
+int	rn_metrics_init(void);
+
+/* Records one answered request: route label, HTTP status, latency. */
+void	rn_metrics_observe(enum rn_route, int status, uint64_t latency_us);
+
+/* Writes every metric in Prometheus text format. */
+void	rn_metrics_render(FILE *, const char *version);
+
+const char	*rn_route_name(enum rn_route);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * The Kore module: configuration at start, per-worker setup and the
+ * seccomp filter for everything the service does in its workers.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/seccomp.h>
+
+#include "metrics.h"
+#include "models.h"
+#include "realname.h"
+
+struct rn_config	rn_cfg;
+int			rn_models_count = -1;
+char			rn_models_err[RN_CONFIG_ERR_MAX];
+
+void	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+
+/*
+ * Syscalls our workers need beyond Kore's own list, each found the hard
+ * way (see KORE.md).  glibc 2.36 creates threads with clone3, which
+ * cannot be filtered by flags: answering ENOSYS makes glibc fall back to
+ * clone, which Kore's task filter allows.
+ */
+KORE_SECCOMP_FILTER("realname",
+	KORE_SYSCALL_DENY(clone3, ENOSYS),
+	/* threads, OpenCV's pool */
+	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(set_robust_list),
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+	KORE_SYSCALL_ALLOW(sched_yield),
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(tgkill),
+	KORE_SYSCALL_ALLOW(prctl),
+	KORE_SYSCALL_ALLOW(mremap),
+	KORE_SYSCALL_ALLOW(sysinfo),
+	KORE_SYSCALL_ALLOW(getrusage),
+	KORE_SYSCALL_ALLOW(prlimit64),
+	KORE_SYSCALL_ALLOW(clock_getres),
+	/* files: stat, durable writes, directories */
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(statx),
+	KORE_SYSCALL_ALLOW(fstatfs),
+	KORE_SYSCALL_ALLOW(statfs),
+	KORE_SYSCALL_ALLOW(faccessat),
+	KORE_SYSCALL_ALLOW(faccessat2),
+	KORE_SYSCALL_ALLOW(readlinkat),
+	KORE_SYSCALL_ALLOW(fsync),
+	KORE_SYSCALL_ALLOW(fdatasync),
+	KORE_SYSCALL_ALLOW(rename),
+	KORE_SYSCALL_ALLOW(renameat),
+	KORE_SYSCALL_ALLOW(ftruncate),
+	KORE_SYSCALL_ALLOW(unlinkat),
+	KORE_SYSCALL_ALLOW(mkdir),
+	KORE_SYSCALL_ALLOW(mkdirat),
+	KORE_SYSCALL_ALLOW(getdents64),
+	KORE_SYSCALL_ALLOW(fchmod),
+	KORE_SYSCALL_ALLOW(fchown),
+	KORE_SYSCALL_ALLOW(flock),
+	/* SQLite */
+	KORE_SYSCALL_ALLOW(pread64),
+	KORE_SYSCALL_ALLOW(pwrite64),
+	/* sockets for libcurl and libpq, DNS */
+	KORE_SYSCALL_ALLOW(socket),
+	KORE_SYSCALL_ALLOW(connect),
+	KORE_SYSCALL_ALLOW(getsockopt),
+	KORE_SYSCALL_ALLOW(getsockname),
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(sendmsg),
+	KORE_SYSCALL_ALLOW(recvmsg),
+	KORE_SYSCALL_ALLOW(sendmmsg),
+	KORE_SYSCALL_ALLOW(shutdown),
+	KORE_SYSCALL_ALLOW(bind),
+	KORE_SYSCALL_ALLOW(poll),
+	KORE_SYSCALL_ALLOW(pipe2),
+	KORE_SYSCALL_ALLOW(eventfd2),
+	KORE_SYSCALL_ALLOW(uname),
+);
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	const char	*path;
+	char		 err[RN_CONFIG_ERR_MAX];
+
+	(void)argc;
+	(void)argv;
+
+	rn_config_defaults(&rn_cfg);
+	if ((path = getenv("REALNAME_CONFIG")) != NULL && *path != '\0') {
+		if (rn_config_load(&rn_cfg, path, err, sizeof(err)) == -1) {
+			fprintf(stderr, "realname: config: %s\n", err);
+			exit(2);
+		}
+	}
+	if (rn_config_validate(&rn_cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "realname: config: %s\n", err);
+		exit(2);
+	}
+
+	if (rn_metrics_init() == -1) {
+		fprintf(stderr, "realname: metrics: cannot map shared "
+		    "memory\n");
+		exit(1);
+	}
+
+	/*
+	 * A bad model does not stop the process: it keeps /readyz at 503
+	 * with the reason, so an operator sees why instead of a crash loop.
+	 */
+	rn_models_count = rn_models_verify(rn_cfg.models_dir, rn_models_err,
+	    sizeof(rn_models_err));
+	if (rn_models_count == -1)
+		kore_log(LOG_ERR, "models: %s", rn_models_err);
+	else
+		kore_log(LOG_NOTICE, "models: %d files verified",
+		    rn_models_count);
+}
+
+void
+kore_worker_configure(void)
+{
+	kore_log(LOG_NOTICE, "worker ready (%s)", RN_VERSION);
+}
