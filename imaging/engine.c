@@ -1,0 +1,867 @@
+/*
+ * The imaging engine: decode, faces, quality figures and the hook into
+ * the card part.  See imaging.h.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cv/face_config.h"
+#include "decode.h"
+#include "face.h"
+#include "imaging.h"
+#if IMAGING_HAVE_CARD
+#include "card.h"
+#endif
+
+struct imaging_engine {
+	struct imaging_options	 opt;
+	struct imaging_decoder	*dec;
+	struct face_cv		*fc;
+	struct imaging_error	 err;
+	/* Detector scratch, reused from call to call. */
+	float			*scores;
+	float			*boxes;
+	int			*order;
+};
+
+struct jbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	int	 failed;
+};
+
+static double	now_ms(void);
+static void	figure_set(struct imaging_figure *, double, double, int,
+		    const char *);
+static void	reason_add(struct imaging_analysis *, const char *);
+static int	analyse_faces(struct imaging_engine *,
+		    struct imaging_analysis *, const struct imaging_image *);
+static int	describe_face(struct imaging_engine *,
+		    const struct imaging_image *, const struct face_box *,
+		    struct imaging_face *, float *lm68);
+static int	embed_face(struct imaging_engine *,
+		    const struct imaging_image *, const float *lm68,
+		    struct imaging_face *);
+static void	choose_faces(const struct imaging_engine *,
+		    struct imaging_analysis *);
+static void	judge_quality(const struct imaging_engine *,
+		    struct imaging_analysis *, const struct imaging_image *);
+static void	scale_faces(struct imaging_analysis *, double, double);
+static void	card_hook(struct imaging_engine *, struct imaging_analysis *,
+		    const void *, size_t, const struct imaging_image *);
+static void	jprintf(struct jbuf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	jstr(struct jbuf *, const char *);
+static void	jfigure(struct jbuf *, const char *,
+		    const struct imaging_figure *, int);
+static void	jface(struct jbuf *, const struct imaging_face *);
+static void	janalysis(struct jbuf *, const struct imaging_analysis *);
+
+static const char *side_names[] = { "front", "back", "holding", "face" };
+
+void
+imaging_options_default(struct imaging_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	imaging_limits_default(&o->limits);
+	o->threads = 1;
+	o->optional_models = 0;
+	/* MODELS.md and bench/accuracy: BGR scored at least as well. */
+	o->embed_rgb = 0;
+	o->liveness_rgb = 0;
+	o->min_face_score = FACE_MIN_SCORE;
+	o->nms_iou = FACE_NMS_IOU;
+	/* MODELS.md: below about 40 px accuracy falls fast. */
+	o->min_face_px = 40;
+	/*
+	 * Variance of Laplacian on the aligned 112x112 face.  Clean photos
+	 * of the faces set measure 150 and up; a Gaussian blur of sigma 1.5
+	 * at that scale brings them under 40 (bench/accuracy prints both).
+	 */
+	o->min_sharpness = 40;
+	/* Mean grey level of the face region, and clipped fractions. */
+	o->min_mean = 40;
+	o->max_mean = 220;
+	o->max_clipped = 0.25;
+	/* Head pose limits, degrees. */
+	o->max_yaw = 35;
+	o->max_pitch = 35;
+	o->max_roll = 30;
+	/*
+	 * MODELS.md: 0.40-0.45 is a starting point on the faces set, to be
+	 * re-tuned on ID-portrait-vs-selfie pairs.
+	 */
+	o->match_threshold = 0.42f;
+}
+
+struct imaging_engine *
+imaging_engine_new(const char *models_dir, const struct imaging_options *o,
+    struct imaging_error *err)
+{
+	struct imaging_engine	*e;
+	char			 msg[IMAGING_ERRMSG_MAX];
+	int			 why, flags;
+
+	if (err != NULL)
+		imaging_error_clear(err);
+	if (models_dir == NULL) {
+		if (err != NULL)
+			(void)imaging_error_set(err, IMAGING_ERR_ARG,
+			    "no models directory given");
+		return (NULL);
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		goto nomem;
+	if (o != NULL)
+		e->opt = *o;
+	else
+		imaging_options_default(&e->opt);
+
+	e->scores = calloc(FACE_MAX_PRIORS, sizeof(float));
+	e->boxes = calloc(FACE_MAX_PRIORS, 4 * sizeof(float));
+	e->order = calloc(FACE_MAX_PRIORS, sizeof(int));
+	if (e->scores == NULL || e->boxes == NULL || e->order == NULL)
+		goto nomem;
+	if ((e->dec = imaging_decoder_new(&e->opt.limits)) == NULL)
+		goto nomem;
+
+	flags = 0;
+	if (e->opt.optional_models & IMAGING_MODEL_POSE)
+		flags |= FACE_CV_LOAD_POSE;
+	if (e->opt.optional_models & IMAGING_MODEL_EYE)
+		flags |= FACE_CV_LOAD_EYE;
+	e->fc = face_cv_open(models_dir, flags, e->opt.threads, &why, msg,
+	    sizeof(msg));
+	if (e->fc == NULL) {
+		if (err != NULL)
+			(void)imaging_error_set(err, why == FACE_CV_ENOMEM ?
+			    IMAGING_ERR_NOMEM : IMAGING_ERR_MODEL, "%s", msg);
+		imaging_engine_free(e);
+		return (NULL);
+	}
+	return (e);
+
+nomem:
+	if (err != NULL)
+		(void)imaging_error_set(err, IMAGING_ERR_NOMEM,
+		    "engine allocation failed");
+	imaging_engine_free(e);
+	return (NULL);
+}
+
+void
+imaging_engine_free(struct imaging_engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->fc != NULL)
+		face_cv_close(e->fc);
+	imaging_decoder_free(e->dec);
+	free(e->scores);
+	free(e->boxes);
+	free(e->order);
+	free(e);
+}
+
+const struct imaging_options *
+imaging_engine_options(const struct imaging_engine *e)
+{
+	return (&e->opt);
+}
+
+int
+imaging_engine_errcode(const struct imaging_engine *e)
+{
+	return (e->err.code);
+}
+
+const char *
+imaging_engine_error(const struct imaging_engine *e)
+{
+	return (e->err.msg);
+}
+
+struct imaging_analysis *
+imaging_analyse(struct imaging_engine *e, enum imaging_side side,
+    const void *buf, size_t len)
+{
+	struct imaging_analysis		*a;
+	struct imaging_decode_info	 info;
+	struct imaging_image		 img;
+	double				 t0;
+
+	imaging_error_clear(&e->err);
+	if ((unsigned)side > IMAGING_SIDE_FACE) {
+		(void)imaging_error_set(&e->err, IMAGING_ERR_ARG,
+		    "unknown side %d", (int)side);
+		return (NULL);
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		(void)imaging_error_set(&e->err, IMAGING_ERR_NOMEM, NULL);
+		return (NULL);
+	}
+	a->side = side;
+	a->primary = a->card_portrait = -1;
+
+	t0 = now_ms();
+	memset(&info, 0, sizeof(info));
+	if (imaging_decode(e->dec, buf, len, e->opt.limits.working_long_side,
+	    &img, &info) == -1) {
+		/* A rejected photo is a result, not an engine failure. */
+		a->error = imaging_decoder_errcode(e->dec);
+		(void)snprintf(a->error_msg, sizeof(a->error_msg), "%s",
+		    imaging_decoder_error(e->dec));
+		if (a->error == IMAGING_ERR_NOMEM) {
+			(void)imaging_error_set(&e->err, a->error, "%s",
+			    a->error_msg);
+			free(a);
+			return (NULL);
+		}
+		a->decode_ms = now_ms() - t0;
+		return (a);
+	}
+	a->decode_ms = now_ms() - t0;
+	a->orientation = info.orientation;
+	a->width = info.upright_width;
+	a->height = info.upright_height;
+	a->work_width = img.width;
+	a->work_height = img.height;
+
+	t0 = now_ms();
+	if (analyse_faces(e, a, &img) == -1) {
+		free(a);
+		return (NULL);
+	}
+	a->faces_ms = now_ms() - t0;
+
+	t0 = now_ms();
+	card_hook(e, a, buf, len, &img);
+	a->card_ms = now_ms() - t0;
+
+	/* Report geometry in the photo's own upright pixels. */
+	scale_faces(a, (double)a->width / img.width,
+	    (double)a->height / img.height);
+	return (a);
+}
+
+struct imaging_analysis *
+imaging_analyse_image(struct imaging_engine *e, enum imaging_side side,
+    const struct imaging_image *img)
+{
+	struct imaging_analysis	*a;
+	double			 t0;
+
+	imaging_error_clear(&e->err);
+	if ((unsigned)side > IMAGING_SIDE_FACE || img == NULL ||
+	    img->pixels == NULL || img->width < 1 || img->height < 1 ||
+	    img->stride < 3 * img->width) {
+		(void)imaging_error_set(&e->err, IMAGING_ERR_ARG,
+		    "bad side or image");
+		return (NULL);
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		(void)imaging_error_set(&e->err, IMAGING_ERR_NOMEM, NULL);
+		return (NULL);
+	}
+	a->side = side;
+	a->primary = a->card_portrait = -1;
+	a->orientation = 1;
+	a->width = a->work_width = img->width;
+	a->height = a->work_height = img->height;
+	t0 = now_ms();
+	if (analyse_faces(e, a, img) == -1) {
+		free(a);
+		return (NULL);
+	}
+	a->faces_ms = now_ms() - t0;
+	card_hook(e, a, NULL, 0, img);
+	return (a);
+}
+
+void
+imaging_analysis_free(struct imaging_analysis *a)
+{
+	free(a);
+}
+
+int
+imaging_compare(struct imaging_engine *e, const struct imaging_analysis *a,
+    const struct imaging_analysis *b, struct imaging_comparison *out)
+{
+	const struct imaging_face	*fa, *fb;
+
+	imaging_error_clear(&e->err);
+	memset(out, 0, sizeof(*out));
+	out->threshold = e->opt.match_threshold;
+	if (a == NULL || b == NULL || a->primary < 0 || b->primary < 0) {
+		return (imaging_error_set(&e->err, IMAGING_ERR_ARG,
+		    "both photos need a face"));
+	}
+	fa = &a->faces[a->primary];
+	fb = &b->faces[b->primary];
+	if (!fa->has_embedding || !fb->has_embedding)
+		return (imaging_error_set(&e->err, IMAGING_ERR_ARG,
+		    "a face has no embedding"));
+	out->score = imaging_face_score(fa, fb);
+	out->match = out->score >= out->threshold;
+	return (0);
+}
+
+float
+imaging_face_score(const struct imaging_face *a, const struct imaging_face *b)
+{
+	if (!a->has_embedding || !b->has_embedding)
+		return (0);
+	return (face_cosine(a->embedding, b->embedding, IMAGING_EMBED_DIM));
+}
+
+const char *
+imaging_side_name(enum imaging_side s)
+{
+	if ((unsigned)s > IMAGING_SIDE_FACE)
+		return ("unknown");
+	return (side_names[s]);
+}
+
+int
+imaging_side_parse(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(side_names) / sizeof(side_names[0]); i++)
+		if (strcmp(s, side_names[i]) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+char *
+imaging_analysis_json(const struct imaging_analysis *a)
+{
+	struct jbuf	j;
+
+	memset(&j, 0, sizeof(j));
+	janalysis(&j, a);
+	if (j.failed) {
+		free(j.p);
+		return (NULL);
+	}
+	return (j.p);
+}
+
+char *
+imaging_comparison_json(const struct imaging_comparison *c,
+    const struct imaging_analysis *a, const struct imaging_analysis *b)
+{
+	struct jbuf	j;
+
+	memset(&j, 0, sizeof(j));
+	jprintf(&j, "{\"score\":%.4f,\"threshold\":%.4f,\"match\":%s,"
+	    "\"a\":", c->score, c->threshold, c->match ? "true" : "false");
+	janalysis(&j, a);
+	jprintf(&j, ",\"b\":");
+	janalysis(&j, b);
+	jprintf(&j, "}");
+	if (j.failed) {
+		free(j.p);
+		return (NULL);
+	}
+	return (j.p);
+}
+
+/*
+ * Detect, describe every kept face (landmarks, pose, sharpness), choose
+ * the faces the photo is about, embed those, and judge quality.
+ */
+static int
+analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
+    const struct imaging_image *img)
+{
+	struct face_box	 boxes[IMAGING_MAX_FACES];
+	float		 lm[IMAGING_MAX_FACES][136];
+	int		 n, kept, i;
+
+	if (face_cv_detect(e->fc, img, 1, e->scores, e->boxes,
+	    FACE_MAX_PRIORS, &n) == -1)
+		return (imaging_error_set(&e->err, IMAGING_ERR_CV, "%s",
+		    face_cv_error(e->fc)));
+	kept = face_detect_post(e->scores, e->boxes, n, img->width,
+	    img->height, e->opt.min_face_score, e->opt.nms_iou, e->order,
+	    boxes, IMAGING_MAX_FACES);
+
+	a->nfaces = 0;
+	for (i = 0; i < kept; i++) {
+		if (describe_face(e, img, &boxes[i], &a->faces[a->nfaces],
+		    lm[a->nfaces]) == -1)
+			return (-1);
+		a->nfaces++;
+	}
+
+	choose_faces(e, a);
+	if (a->primary >= 0 &&
+	    embed_face(e, img, lm[a->primary], &a->faces[a->primary]) == -1)
+		return (-1);
+	if (a->card_portrait >= 0 && embed_face(e, img, lm[a->card_portrait],
+	    &a->faces[a->card_portrait]) == -1)
+		return (-1);
+
+	judge_quality(e, a, img);
+	return (0);
+}
+
+static int
+describe_face(struct imaging_engine *e, const struct imaging_image *img,
+    const struct face_box *b, struct imaging_face *f, float *lm68)
+{
+	struct face_cv_rect	r;
+	float			cu[136], pose[3][FACE_CV_POSE_BINS];
+	float			yaw, pitch, roll;
+
+	memset(f, 0, sizeof(*f));
+	f->box[0] = b->x1;
+	f->box[1] = b->y1;
+	f->box[2] = b->x2;
+	f->box[3] = b->y2;
+	f->score = b->score;
+	f->size_px = b->y2 - b->y1;
+
+	if (face_landmark_crop(b, img->width, img->height, &r) == -1)
+		return (imaging_error_set(&e->err, IMAGING_ERR_CV,
+		    "empty landmark crop"));
+	if (face_cv_landmarks(e->fc, img, &r, cu) == -1)
+		return (imaging_error_set(&e->err, IMAGING_ERR_CV, "%s",
+		    face_cv_error(e->fc)));
+	face_landmarks_to_image(cu, &r, lm68);
+	face_five_points(lm68, f->landmarks);
+
+	if ((face_cv_loaded(e->fc) & FACE_CV_LOAD_POSE) &&
+	    face_pose_crop(b, img->width, img->height, &r) == 0) {
+		if (face_cv_pose(e->fc, img, &r, 1, pose) == -1)
+			return (imaging_error_set(&e->err, IMAGING_ERR_CV,
+			    "%s", face_cv_error(e->fc)));
+		yaw = face_pose_angle(pose[0]);
+		pitch = face_pose_angle(pose[1]);
+		roll = face_pose_angle(pose[2]);
+		f->pose_source = "model";
+	} else {
+		face_pose_from_landmarks(lm68, &yaw, &pitch, &roll);
+		f->pose_source = "landmarks";
+	}
+	figure_set(&f->yaw, yaw, e->opt.max_yaw, fabs(yaw) <= e->opt.max_yaw,
+	    IMAGING_REASON_HEAD_POSE);
+	figure_set(&f->pitch, pitch, e->opt.max_pitch,
+	    fabs(pitch) <= e->opt.max_pitch, IMAGING_REASON_HEAD_POSE);
+	figure_set(&f->roll, roll, e->opt.max_roll,
+	    fabs(roll) <= e->opt.max_roll, IMAGING_REASON_HEAD_POSE);
+	return (0);
+}
+
+/* Align, embed, and measure liveness and sharpness of one chosen face. */
+static int
+embed_face(struct imaging_engine *e, const struct imaging_image *img,
+    const float *lm68, struct imaging_face *f)
+{
+	struct face_box		b;
+	struct face_cv_rect	r;
+	struct imaging_image	aligned;
+	unsigned char		px[FACE_CV_ALIGN_SIZE * FACE_CV_ALIGN_SIZE * 3];
+	float			logits[FACE_CV_LIVE_CLASSES];
+	double			m[6], sharp;
+
+	(void)lm68;
+	if (face_similarity(f->landmarks, face_arcface_ref, 5, m) == -1)
+		return (0);	/* degenerate landmarks: no embedding */
+	if (face_cv_embed(e->fc, img, m, e->opt.embed_rgb, f->embedding,
+	    px) == -1)
+		return (imaging_error_set(&e->err, IMAGING_ERR_CV, "%s",
+		    face_cv_error(e->fc)));
+	face_l2_normalise(f->embedding, IMAGING_EMBED_DIM);
+	f->has_embedding = 1;
+
+	/*
+	 * Sharpness on the aligned face: the same 112 px scale whatever the
+	 * photo's size, and the pixels the matcher actually saw.
+	 */
+	aligned.width = aligned.height = FACE_CV_ALIGN_SIZE;
+	aligned.stride = 3 * FACE_CV_ALIGN_SIZE;
+	aligned.pixels = px;
+	r.x = r.y = 8;
+	r.w = r.h = FACE_CV_ALIGN_SIZE - 16;
+	sharp = face_laplacian_var(&aligned, &r);
+	figure_set(&f->sharpness, sharp, e->opt.min_sharpness,
+	    sharp >= e->opt.min_sharpness, IMAGING_REASON_FACE_BLURRY);
+
+	b.x1 = f->box[0];
+	b.y1 = f->box[1];
+	b.x2 = f->box[2];
+	b.y2 = f->box[3];
+	b.score = f->score;
+	if (face_liveness_crop(&b, img->width, img->height, FACE_LIVE_SCALE,
+	    &r) == 0) {
+		if (face_cv_liveness(e->fc, img, &r, e->opt.liveness_rgb,
+		    logits) == -1)
+			return (imaging_error_set(&e->err, IMAGING_ERR_CV,
+			    "%s", face_cv_error(e->fc)));
+		/*
+		 * No threshold: liveness was only ever measured on genuine
+		 * photos (MODELS.md), so it is a figure, not a gate.
+		 */
+		figure_set(&f->liveness, face_softmax_at(logits,
+		    FACE_CV_LIVE_CLASSES, 0), 0, 1, NULL);
+	}
+
+	if (face_cv_loaded(e->fc) & FACE_CV_LOAD_EYE) {
+		/* XXX eye model pre-processing not established; see report. */
+	}
+	return (0);
+}
+
+/*
+ * Which face is the photo about.  Faces are ranked by detector score
+ * (MODELS.md: a 0.986 false detection was once larger than the real
+ * face).  A holding selfie shows two real faces, the live one and the
+ * card portrait; among the two best-scored the larger is the live one,
+ * as a card portrait is a fraction of a head's size at arm's length.
+ * When the card part finds the card, faces inside its quad are taken as
+ * the portrait instead (see card_hook).
+ */
+static void
+choose_faces(const struct imaging_engine *e, struct imaging_analysis *a)
+{
+	(void)e;
+	a->primary = a->card_portrait = -1;
+	switch (a->side) {
+	case IMAGING_SIDE_FACE:
+	case IMAGING_SIDE_FRONT:
+		if (a->nfaces > 0)
+			a->primary = 0;
+		break;
+	case IMAGING_SIDE_HOLDING:
+		if (a->nfaces == 1)
+			a->primary = 0;
+		else if (a->nfaces >= 2) {
+			if (a->faces[1].size_px > a->faces[0].size_px) {
+				a->primary = 1;
+				a->card_portrait = 0;
+			} else {
+				a->primary = 0;
+				a->card_portrait = 1;
+			}
+		}
+		break;
+	case IMAGING_SIDE_BACK:
+		break;
+	}
+}
+
+static void
+judge_quality(const struct imaging_engine *e, struct imaging_analysis *a,
+    const struct imaging_image *img)
+{
+	const struct imaging_options	*o = &e->opt;
+	const struct imaging_face	*f;
+	struct face_cv_rect		 r;
+	double				 mean, dark, bright;
+	int				 want;
+
+	want = a->side == IMAGING_SIDE_HOLDING ? 2 :
+	    a->side == IMAGING_SIDE_BACK ? 0 : 1;
+	if (a->side != IMAGING_SIDE_BACK) {
+		figure_set(&a->face_count, a->nfaces, want,
+		    a->nfaces > 0 && a->nfaces <= want, a->nfaces == 0 ?
+		    IMAGING_REASON_NO_FACE : IMAGING_REASON_TOO_MANY_FACES);
+		if (!a->face_count.pass)
+			reason_add(a, a->face_count.reason);
+	} else {
+		/* The emblem side has no face; the count is information. */
+		figure_set(&a->face_count, a->nfaces, 0, 1, NULL);
+	}
+
+	r.x = r.y = 0;
+	r.w = img->width;
+	r.h = img->height;
+	if (a->primary >= 0) {
+		f = &a->faces[a->primary];
+		figure_set(&a->face_size, f->size_px, o->min_face_px,
+		    f->size_px >= o->min_face_px,
+		    IMAGING_REASON_FACE_TOO_SMALL);
+		if (!a->face_size.pass)
+			reason_add(a, a->face_size.reason);
+		if (a->card_portrait >= 0 && a->faces[a->card_portrait].size_px
+		    < o->min_face_px)
+			reason_add(a, IMAGING_REASON_FACE_TOO_SMALL);
+		if (f->sharpness.measured && !f->sharpness.pass)
+			reason_add(a, f->sharpness.reason);
+		if (!f->yaw.pass || !f->pitch.pass || !f->roll.pass)
+			reason_add(a, IMAGING_REASON_HEAD_POSE);
+		if (f->eyes_open.measured && !f->eyes_open.pass)
+			reason_add(a, f->eyes_open.reason);
+		r.x = (int)f->box[0];
+		r.y = (int)f->box[1];
+		r.w = (int)f->box[2] - r.x;
+		r.h = (int)f->box[3] - r.y;
+		if (r.w < 1 || r.h < 1 || r.x + r.w > img->width ||
+		    r.y + r.h > img->height) {
+			r.x = r.y = 0;
+			r.w = img->width;
+			r.h = img->height;
+		}
+	}
+
+	/* Exposure on the face when there is one, else the whole frame. */
+	face_exposure(img, &r, 8, 247, &mean, &dark, &bright);
+	figure_set(&a->exposure_mean, mean, mean < o->min_mean ? o->min_mean :
+	    o->max_mean, mean >= o->min_mean && mean <= o->max_mean,
+	    mean < o->min_mean ? IMAGING_REASON_TOO_DARK :
+	    IMAGING_REASON_TOO_BRIGHT);
+	figure_set(&a->exposure_dark, dark, o->max_clipped,
+	    dark <= o->max_clipped, IMAGING_REASON_TOO_DARK);
+	figure_set(&a->exposure_bright, bright, o->max_clipped,
+	    bright <= o->max_clipped, IMAGING_REASON_TOO_BRIGHT);
+	if (!a->exposure_mean.pass)
+		reason_add(a, a->exposure_mean.reason);
+	else if (!a->exposure_dark.pass)
+		reason_add(a, a->exposure_dark.reason);
+	else if (!a->exposure_bright.pass)
+		reason_add(a, a->exposure_bright.reason);
+}
+
+/* Working-image coordinates to the photo's upright full resolution. */
+static void
+scale_faces(struct imaging_analysis *a, double sx, double sy)
+{
+	struct imaging_face	*f;
+	int			 i, k;
+
+	for (i = 0; i < a->nfaces; i++) {
+		f = &a->faces[i];
+		for (k = 0; k < 4; k += 2) {
+			f->box[k] = (float)(f->box[k] * sx);
+			f->box[k + 1] = (float)(f->box[k + 1] * sy);
+		}
+		for (k = 0; k < 10; k += 2) {
+			f->landmarks[k] = (float)(f->landmarks[k] * sx);
+			f->landmarks[k + 1] = (float)(f->landmarks[k + 1] * sy);
+		}
+	}
+}
+
+/*
+ * The card part (imaging/card*.c, another module) runs only when it is
+ * built in; otherwise the card figures stay "not measured".
+ */
+static void
+card_hook(struct imaging_engine *e, struct imaging_analysis *a,
+    const void *buf, size_t len, const struct imaging_image *img)
+{
+	(void)e;
+	(void)buf;
+	(void)len;
+	(void)img;
+	a->card.measured = 0;
+#if IMAGING_HAVE_CARD
+	/* XXX wire imaging_card_analyse() once card.h settles. */
+#endif
+}
+
+static double
+now_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+static void
+figure_set(struct imaging_figure *fg, double value, double limit, int pass,
+    const char *reason)
+{
+	fg->measured = 1;
+	fg->value = value;
+	fg->limit = limit;
+	fg->pass = pass != 0;
+	fg->reason = pass ? NULL : reason;
+}
+
+static void
+reason_add(struct imaging_analysis *a, const char *reason)
+{
+	int	i;
+
+	if (reason == NULL)
+		return;
+	for (i = 0; i < a->nreasons; i++)
+		if (strcmp(a->reasons[i], reason) == 0)
+			return;
+	if (a->nreasons < IMAGING_MAX_REASONS)
+		a->reasons[a->nreasons++] = reason;
+}
+
+/* Append to a growing JSON buffer; on failure remember it and stop. */
+static void
+jprintf(struct jbuf *j, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*np;
+	size_t	 ncap;
+	int	 n;
+
+	if (j->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(j->p == NULL ? NULL : j->p + j->len,
+		    j->p == NULL ? 0 : j->cap - j->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			j->failed = 1;
+			return;
+		}
+		if (j->p != NULL && (size_t)n < j->cap - j->len) {
+			j->len += (size_t)n;
+			return;
+		}
+		ncap = j->cap == 0 ? 4096 : j->cap * 2;
+		while (ncap - j->len <= (size_t)n)
+			ncap *= 2;
+		/* An analysis renders to a few KB; 1 MB means a bug. */
+		if (ncap > (1u << 20) || (np = realloc(j->p, ncap)) == NULL) {
+			j->failed = 1;
+			return;
+		}
+		j->p = np;
+		j->cap = ncap;
+	}
+}
+
+/* A JSON string: our strings are codes and messages, escape the rest. */
+static void
+jstr(struct jbuf *j, const char *s)
+{
+	const unsigned char	*p;
+
+	if (s == NULL) {
+		jprintf(j, "null");
+		return;
+	}
+	jprintf(j, "\"");
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			jprintf(j, "\\%c", *p);
+		else if (*p < 0x20)
+			jprintf(j, "\\u%04x", *p);
+		else
+			jprintf(j, "%c", *p);
+	}
+	jprintf(j, "\"");
+}
+
+static void
+jfigure(struct jbuf *j, const char *name, const struct imaging_figure *f,
+    int with_limit)
+{
+	jprintf(j, "\"%s\":", name);
+	if (!f->measured) {
+		jprintf(j, "{\"measured\":false}");
+		return;
+	}
+	jprintf(j, "{\"measured\":true,\"value\":%.4g", f->value);
+	if (with_limit)
+		jprintf(j, ",\"limit\":%.4g,\"pass\":%s,\"reason\":",
+		    f->limit, f->pass ? "true" : "false");
+	if (with_limit)
+		jstr(j, f->reason);
+	jprintf(j, "}");
+}
+
+static void
+jface(struct jbuf *j, const struct imaging_face *f)
+{
+	int	k;
+
+	jprintf(j, "{\"box\":[%.1f,%.1f,%.1f,%.1f],\"score\":%.4f,"
+	    "\"size_px\":%.1f,\"landmarks\":[", f->box[0], f->box[1],
+	    f->box[2], f->box[3], f->score, f->size_px);
+	for (k = 0; k < 10; k++)
+		jprintf(j, "%s%.1f", k ? "," : "", f->landmarks[k]);
+	jprintf(j, "],\"embedded\":%s,", f->has_embedding ? "true" : "false");
+	jfigure(j, "liveness", &f->liveness, 0);
+	jprintf(j, ",\"pose_source\":");
+	jstr(j, f->pose_source);
+	jprintf(j, ",");
+	jfigure(j, "yaw", &f->yaw, 1);
+	jprintf(j, ",");
+	jfigure(j, "pitch", &f->pitch, 1);
+	jprintf(j, ",");
+	jfigure(j, "roll", &f->roll, 1);
+	jprintf(j, ",");
+	jfigure(j, "eyes_open", &f->eyes_open, 1);
+	jprintf(j, ",");
+	jfigure(j, "sharpness", &f->sharpness, 1);
+	jprintf(j, "}");
+}
+
+static void
+janalysis(struct jbuf *j, const struct imaging_analysis *a)
+{
+	const struct imaging_card_summary	*c = &a->card;
+	int					 i;
+
+	jprintf(j, "{\"side\":\"%s\",\"error\":", imaging_side_name(a->side));
+	if (a->error != IMAGING_OK) {
+		jstr(j, imaging_err_code(a->error));
+		jprintf(j, ",\"error_message\":");
+		jstr(j, a->error_msg);
+		jprintf(j, "}");
+		return;
+	}
+	jprintf(j, "null,\"width\":%d,\"height\":%d,\"work_width\":%d,"
+	    "\"work_height\":%d,\"orientation\":%d,\"faces\":[", a->width,
+	    a->height, a->work_width, a->work_height, a->orientation);
+	for (i = 0; i < a->nfaces; i++) {
+		if (i > 0)
+			jprintf(j, ",");
+		jface(j, &a->faces[i]);
+	}
+	jprintf(j, "],\"primary\":%d,\"card_portrait\":%d,\"quality\":{",
+	    a->primary, a->card_portrait);
+	jfigure(j, "face_count", &a->face_count, 1);
+	jprintf(j, ",");
+	jfigure(j, "face_size", &a->face_size, 1);
+	jprintf(j, ",");
+	jfigure(j, "exposure_mean", &a->exposure_mean, 1);
+	jprintf(j, ",");
+	jfigure(j, "exposure_dark", &a->exposure_dark, 1);
+	jprintf(j, ",");
+	jfigure(j, "exposure_bright", &a->exposure_bright, 1);
+	jprintf(j, "},\"card\":");
+	if (!c->measured)
+		jprintf(j, "{\"measured\":false}");
+	else {
+		jprintf(j, "{\"measured\":true,\"found\":%s,\"side\":",
+		    c->found ? "true" : "false");
+		jstr(j, c->side);
+		jprintf(j, ",\"number\":");
+		jstr(j, c->number_masked);
+		jprintf(j, ",\"number_valid\":%s,\"validity\":",
+		    c->number_valid ? "true" : "false");
+		jstr(j, c->validity);
+		jprintf(j, ",\"quad\":[");
+		for (i = 0; i < 8; i++)
+			jprintf(j, "%s%.1f", i ? "," : "", c->quad[i]);
+		jprintf(j, "]}");
+	}
+	jprintf(j, ",\"reasons\":[");
+	for (i = 0; i < a->nreasons; i++) {
+		if (i > 0)
+			jprintf(j, ",");
+		jstr(j, a->reasons[i]);
+	}
+	jprintf(j, "],\"timing_ms\":{\"decode\":%.2f,\"faces\":%.2f,"
+	    "\"card\":%.2f}}", a->decode_ms, a->faces_ms, a->card_ms);
+}
