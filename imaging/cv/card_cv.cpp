@@ -1,0 +1,732 @@
+/*
+ * OpenCV side of the card work; see card_cv.h.  Every entry point
+ * catches every exception: nothing C++ crosses into C.
+ */
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "card_cv.h"
+
+/* The finder works at this long side: enough for a card over 5% of it. */
+#define FIND_LONG_SIDE		800
+/* Half length of the edge search along a side's normal, in pixels. */
+#define REFINE_RADIUS		6
+#define REFINE_SAMPLES		48
+
+static cv::Mat
+wrap(const struct card_cv_mat *m)
+{
+	int	type;
+
+	type = m->channels == 1 ? CV_8UC1 :
+	    m->channels == 3 ? CV_8UC3 : CV_8UC4;
+	return (cv::Mat(m->height, m->width, type, m->data,
+	    (size_t)m->stride));
+}
+
+static bool
+mat_ok(const struct card_cv_mat *m)
+{
+	return (m != NULL && m->data != NULL && m->width > 0 &&
+	    m->height > 0 && (m->channels == 1 || m->channels == 3 ||
+	    m->channels == 4) && m->stride >= m->width * m->channels);
+}
+
+extern "C" int
+card_cv_mat_alloc(struct card_cv_mat *m, int w, int h, int channels)
+{
+	size_t	len;
+
+	if (m == NULL || w <= 0 || h <= 0 || w > 65535 || h > 65535 ||
+	    (channels != 1 && channels != 3 && channels != 4))
+		return (-1);
+	len = (size_t)w * (size_t)h * (size_t)channels;
+	m->data = (uint8_t *)calloc(1, len);
+	if (m->data == NULL)
+		return (-1);
+	m->width = w;
+	m->height = h;
+	m->channels = channels;
+	m->stride = w * channels;
+	return (0);
+}
+
+extern "C" void
+card_cv_mat_free(struct card_cv_mat *m)
+{
+	if (m == NULL)
+		return;
+	free(m->data);
+	memset(m, 0, sizeof(*m));
+}
+
+extern "C" int
+card_cv_homography(const struct card_cv_point src[4],
+    const struct card_cv_point dst[4], double h[9])
+{
+	try {
+		cv::Point2f	s[4], d[4];
+		cv::Mat		H;
+		int		i;
+
+		for (i = 0; i < 4; i++) {
+			s[i] = cv::Point2f((float)src[i].x, (float)src[i].y);
+			d[i] = cv::Point2f((float)dst[i].x, (float)dst[i].y);
+		}
+		H = cv::getPerspectiveTransform(s, d);
+		if (H.empty())
+			return (-1);
+		for (i = 0; i < 9; i++)
+			h[i] = H.at<double>(i / 3, i % 3);
+		for (i = 0; i < 9; i++)
+			if (!std::isfinite(h[i]))
+				return (-1);
+		return (0);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_warp(const struct card_cv_mat *src, const double h[9],
+    struct card_cv_mat *dst, int keep_outside)
+{
+	try {
+		cv::Mat	H(3, 3, CV_64F), s, d;
+		int	i;
+
+		if (!mat_ok(src) || !mat_ok(dst) ||
+		    src->channels != dst->channels)
+			return (-1);
+		for (i = 0; i < 9; i++)
+			H.at<double>(i / 3, i % 3) = h[i];
+		s = wrap(src);
+		d = wrap(dst);
+		cv::warpPerspective(s, d, H, d.size(), cv::INTER_LINEAR,
+		    keep_outside ? cv::BORDER_TRANSPARENT :
+		    cv::BORDER_REPLICATE);
+		return (d.data == dst->data ? 0 : -1);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_resize(const struct card_cv_mat *src, struct card_cv_mat *dst,
+    int inter)
+{
+	try {
+		cv::Mat	s, d;
+		int	flag;
+
+		if (!mat_ok(src) || !mat_ok(dst) ||
+		    src->channels != dst->channels)
+			return (-1);
+		flag = inter == CARD_CV_INTER_AREA ? cv::INTER_AREA :
+		    inter == CARD_CV_INTER_CUBIC ? cv::INTER_CUBIC :
+		    cv::INTER_LINEAR;
+		s = wrap(src);
+		d = wrap(dst);
+		cv::resize(s, d, d.size(), 0, 0, flag);
+		return (d.data == dst->data ? 0 : -1);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_blur_gaussian(struct card_cv_mat *m, double sigma)
+{
+	try {
+		cv::Mat	a;
+
+		if (!mat_ok(m) || !(sigma > 0.0) || sigma > 500.0)
+			return (-1);
+		a = wrap(m);
+		cv::GaussianBlur(a, a, cv::Size(0, 0), sigma, sigma,
+		    cv::BORDER_REPLICATE);
+		return (0);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_blur_motion(struct card_cv_mat *m, int length, double angle)
+{
+	try {
+		cv::Mat	a, k;
+		double	c, s, r;
+		int	sz, i;
+
+		if (!mat_ok(m) || length < 1 || length > 1000)
+			return (-1);
+		sz = length | 1;
+		k = cv::Mat::zeros(sz, sz, CV_32F);
+		c = std::cos(angle * CV_PI / 180.0);
+		s = std::sin(angle * CV_PI / 180.0);
+		r = (sz - 1) / 2.0;
+		for (i = 0; i < sz * 4; i++) {
+			double	t = -r + (2.0 * r) * i / (sz * 4 - 1);
+			int	x = (int)std::lround(r + t * c);
+			int	y = (int)std::lround(r + t * s);
+
+			k.at<float>(y, x) = 1.0f;
+		}
+		k /= cv::sum(k)[0];
+		a = wrap(m);
+		cv::filter2D(a, a, -1, k, cv::Point(-1, -1), 0,
+		    cv::BORDER_REPLICATE);
+		return (0);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_grey(const struct card_cv_mat *src, struct card_cv_mat *grey)
+{
+	try {
+		cv::Mat	s, g;
+
+		if (!mat_ok(src) || grey == NULL)
+			return (-1);
+		if (card_cv_mat_alloc(grey, src->width, src->height, 1) == -1)
+			return (-1);
+		s = wrap(src);
+		g = wrap(grey);
+		if (src->channels == 1)
+			s.copyTo(g);
+		else
+			cv::cvtColor(s, g, src->channels == 3 ?
+			    cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
+		return (0);
+	} catch (...) {
+		card_cv_mat_free(grey);
+		return (-1);
+	}
+}
+
+/* The line through a and b as (a, b, c) with a*x + b*y = c, normalised. */
+static bool
+line_through(cv::Point2d p, cv::Point2d q, cv::Point3d &l)
+{
+	double	a = q.y - p.y, b = p.x - q.x, n;
+
+	n = std::hypot(a, b);
+	if (n < 1e-9)
+		return (false);
+	l = cv::Point3d(a / n, b / n, (a * p.x + b * p.y) / n);
+	return (true);
+}
+
+static bool
+intersect(const cv::Point3d &l1, const cv::Point3d &l2, cv::Point2d &out)
+{
+	double	det = l1.x * l2.y - l2.x * l1.y;
+
+	/* Nearly parallel sides do not make a corner. */
+	if (std::fabs(det) < 0.05)
+		return (false);
+	out.x = (l1.z * l2.y - l2.z * l1.y) / det;
+	out.y = (l1.x * l2.z - l2.x * l1.z) / det;
+	return (true);
+}
+
+static bool
+on_border(cv::Point p, cv::Point q, int w, int h)
+{
+	const int	m = 3;
+
+	if (p.x <= m && q.x <= m)
+		return (true);
+	if (p.y <= m && q.y <= m)
+		return (true);
+	if (p.x >= w - 1 - m && q.x >= w - 1 - m)
+		return (true);
+	if (p.y >= h - 1 - m && q.y >= h - 1 - m)
+		return (true);
+	return (false);
+}
+
+/*
+ * Four lines from a convex polygon: drop sides lying on the image
+ * border, keep the four longest of the rest in their cyclic order and
+ * intersect neighbours.  Cut-off cards and rounded corners both end up
+ * as their four true sides.
+ */
+static bool
+quad_from_poly(const std::vector<cv::Point> &poly, int w, int h,
+    cv::Point2d q[4])
+{
+	std::vector<std::pair<double, int> >	len;
+	std::vector<int>			keep;
+	cv::Point3d				l[4];
+	size_t					i, k;
+
+	k = poly.size();
+	if (k < 4)
+		return (false);
+	for (i = 0; i < k; i++) {
+		cv::Point	p = poly[i], r = poly[(i + 1) % k];
+
+		if (on_border(p, r, w, h))
+			continue;
+		len.push_back(std::make_pair(cv::norm(p - r), (int)i));
+	}
+	if (len.size() < 4)
+		return (false);
+	std::sort(len.begin(), len.end(),
+	    [](const std::pair<double, int> &a,
+	    const std::pair<double, int> &b) { return (a.first > b.first); });
+	for (i = 0; i < 4; i++)
+		keep.push_back(len[i].second);
+	std::sort(keep.begin(), keep.end());
+	for (i = 0; i < 4; i++) {
+		cv::Point	p = poly[keep[i]];
+		cv::Point	r = poly[(keep[i] + 1) % k];
+
+		if (!line_through(cv::Point2d(p), cv::Point2d(r), l[i]))
+			return (false);
+	}
+	for (i = 0; i < 4; i++) {
+		if (!intersect(l[(i + 3) % 4], l[i], q[i]))
+			return (false);
+		if (std::fabs(q[i].x) > 2.0 * w || std::fabs(q[i].y) > 2.0 * h)
+			return (false);
+	}
+	return (true);
+}
+
+static double
+sample(const cv::Mat &g, double x, double y)
+{
+	int	x0, y0;
+	double	fx, fy, a, b, c, d;
+
+	x0 = (int)std::floor(x);
+	y0 = (int)std::floor(y);
+	if (x0 < 0 || y0 < 0 || x0 + 1 >= g.cols || y0 + 1 >= g.rows)
+		return (-1.0);
+	fx = x - x0;
+	fy = y - y0;
+	a = g.at<uint8_t>(y0, x0);
+	b = g.at<uint8_t>(y0, x0 + 1);
+	c = g.at<uint8_t>(y0 + 1, x0);
+	d = g.at<uint8_t>(y0 + 1, x0 + 1);
+	return ((a * (1 - fx) + b * fx) * (1 - fy) +
+	    (c * (1 - fx) + d * fx) * fy);
+}
+
+/*
+ * Move each side of q onto the strongest grey step near it: sample the
+ * profile along the side's normal, take the largest derivative with a
+ * parabolic sub-pixel peak, and fit a robust line through the peaks.
+ * A side with too few usable samples is left where it was.
+ */
+static void
+refine_quad(const cv::Mat &g, cv::Point2d q[4], double radius)
+{
+	cv::Point3d	l[4];
+	cv::Point2d	out[4];
+	int		i, j, t, r;
+
+	r = (int)std::ceil(radius);
+	for (i = 0; i < 4; i++) {
+		cv::Point2d		a = q[i], b = q[(i + 1) % 4];
+		cv::Point2d		d = b - a, nrm;
+		std::vector<cv::Point2f> pts;
+		double			len = cv::norm(d);
+
+		line_through(a, b, l[i]);
+		if (len < 8)
+			continue;
+		d *= 1.0 / len;
+		nrm = cv::Point2d(-d.y, d.x);
+		for (j = 1; j < REFINE_SAMPLES; j++) {
+			cv::Point2d	c = a + (b - a) * ((double)j /
+			    REFINE_SAMPLES);
+			std::vector<double> prof;
+			double		best = 0, v0, v1, v2, off;
+			int		bi = -1;
+
+			for (t = -r - 1; t <= r + 1; t++) {
+				cv::Point2d s = c + nrm * (double)t;
+
+				prof.push_back(sample(g, s.x, s.y));
+			}
+			for (t = 1; t + 1 < (int)prof.size(); t++) {
+				double	dv;
+
+				if (prof[t - 1] < 0 || prof[t + 1] < 0)
+					continue;
+				dv = std::fabs(prof[t + 1] - prof[t - 1]);
+				if (dv > best) {
+					best = dv;
+					bi = t;
+				}
+			}
+			if (bi < 2 || bi + 2 >= (int)prof.size() || best < 12)
+				continue;
+			v0 = std::fabs(prof[bi] - prof[bi - 2]);
+			v1 = best;
+			v2 = std::fabs(prof[bi + 2] - prof[bi]);
+			off = (v0 - 2 * v1 + v2) != 0 ?
+			    0.5 * (v0 - v2) / (v0 - 2 * v1 + v2) : 0;
+			if (off < -1 || off > 1)
+				off = 0;
+			c = c + nrm * (double)(bi - r - 1 + off);
+			pts.push_back(cv::Point2f((float)c.x, (float)c.y));
+		}
+		if (pts.size() >= REFINE_SAMPLES / 3) {
+			cv::Vec4f	fl;
+
+			cv::fitLine(pts, fl, cv::DIST_HUBER, 0, 0.01, 0.01);
+			line_through(cv::Point2d(fl[2], fl[3]),
+			    cv::Point2d(fl[2] + fl[0], fl[3] + fl[1]), l[i]);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		if (!intersect(l[(i + 3) % 4], l[i], out[i]))
+			return;
+	for (i = 0; i < 4; i++)
+		if (cv::norm(out[i] - q[i]) > 4 * radius + 2)
+			return;
+	for (i = 0; i < 4; i++)
+		q[i] = out[i];
+}
+
+/* Order corners clockwise (in image coordinates, y down). */
+static void
+order_clockwise(cv::Point2d q[4])
+{
+	cv::Point2d	c(0, 0);
+	double		ang[4];
+	int		i, j;
+
+	for (i = 0; i < 4; i++)
+		c += q[i] * 0.25;
+	for (i = 0; i < 4; i++)
+		ang[i] = std::atan2(q[i].y - c.y, q[i].x - c.x);
+	for (i = 1; i < 4; i++)
+		for (j = i; j > 0 && ang[j - 1] > ang[j]; j--) {
+			std::swap(ang[j - 1], ang[j]);
+			std::swap(q[j - 1], q[j]);
+		}
+}
+
+static double
+quad_area(const cv::Point2d q[4])
+{
+	double	a = 0;
+	int	i;
+
+	for (i = 0; i < 4; i++)
+		a += q[i].x * q[(i + 1) % 4].y - q[(i + 1) % 4].x * q[i].y;
+	return (std::fabs(a) / 2.0);
+}
+
+static bool
+is_convex(const cv::Point2d q[4])
+{
+	int	i, sign = 0;
+
+	for (i = 0; i < 4; i++) {
+		cv::Point2d	a = q[(i + 1) % 4] - q[i];
+		cv::Point2d	b = q[(i + 2) % 4] - q[(i + 1) % 4];
+		double		z = a.x * b.y - a.y * b.x;
+		int		s = z > 0 ? 1 : -1;
+
+		if (sign == 0)
+			sign = s;
+		else if (s != sign)
+			return (false);
+	}
+	return (true);
+}
+
+extern "C" int
+card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
+    struct card_cv_quad *out, int cap, int *n)
+{
+	try {
+		std::vector<std::vector<cv::Point> >	contours;
+		std::vector<cv::Mat>			ch;
+		std::vector<struct card_cv_quad>	cand;
+		cv::Mat		src, small, edges, e, grey;
+		double		s, min_area;
+		int		longside, i, cnt;
+		size_t		c;
+
+		*n = 0;
+		if (!mat_ok(bgr) || bgr->channels != 3 || cap < 1)
+			return (-1);
+		src = wrap(bgr);
+		longside = std::max(src.cols, src.rows);
+		s = longside > FIND_LONG_SIDE ?
+		    (double)FIND_LONG_SIDE / longside : 1.0;
+		cv::resize(src, small, cv::Size(), s, s, cv::INTER_AREA);
+		cv::GaussianBlur(small, small, cv::Size(5, 5), 0);
+		cv::split(small, ch);
+		edges = cv::Mat::zeros(small.size(), CV_8U);
+		for (i = 0; i < 3; i++) {
+			cv::Canny(ch[i], e, 20, 60);
+			edges |= e;
+		}
+		cv::dilate(edges, edges, cv::Mat());
+		cv::findContours(edges, contours, cv::RETR_LIST,
+		    cv::CHAIN_APPROX_SIMPLE);
+		min_area = min_area_frac * small.cols * small.rows;
+		cv::cvtColor(src, grey, cv::COLOR_BGR2GRAY);
+		for (c = 0; c < contours.size(); c++) {
+			std::vector<cv::Point>	hull, poly;
+			cv::Point2d		q[4];
+			struct card_cv_quad	cq;
+			double			ha;
+
+			if (contours[c].size() < 4)
+				continue;
+			cv::convexHull(contours[c], hull);
+			ha = cv::contourArea(hull);
+			if (ha < min_area)
+				continue;
+			cv::approxPolyDP(hull, poly,
+			    0.01 * cv::arcLength(hull, true), true);
+			if (!quad_from_poly(poly, small.cols, small.rows, q))
+				continue;
+			for (i = 0; i < 4; i++)
+				q[i] *= 1.0 / s;
+			order_clockwise(q);
+			if (!is_convex(q))
+				continue;
+			refine_quad(grey, q, std::max(REFINE_RADIUS / s,
+			    (double)REFINE_RADIUS));
+			order_clockwise(q);
+			if (!is_convex(q))
+				continue;
+			for (i = 0; i < 4; i++) {
+				cq.pt[i].x = q[i].x;
+				cq.pt[i].y = q[i].y;
+			}
+			cq.area = quad_area(q);
+			cand.push_back(cq);
+		}
+		std::sort(cand.begin(), cand.end(),
+		    [](const struct card_cv_quad &a,
+		    const struct card_cv_quad &b) { return (a.area > b.area); });
+		cnt = 0;
+		for (c = 0; c < cand.size() && cnt < cap; c++) {
+			bool	dup = false;
+			int	k;
+
+			/* The inner and outer contour of one edge band. */
+			for (k = 0; k < cnt && !dup; k++) {
+				double	dmax = 0;
+
+				for (i = 0; i < 4; i++)
+					dmax = std::max(dmax, std::hypot(
+					    out[k].pt[i].x - cand[c].pt[i].x,
+					    out[k].pt[i].y - cand[c].pt[i].y));
+				if (dmax < 0.02 * longside)
+					dup = true;
+			}
+			if (!dup)
+				out[cnt++] = cand[c];
+		}
+		*n = cnt;
+		return (0);
+	} catch (...) {
+		*n = 0;
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_edge_support(const struct card_cv_mat *grey,
+    const struct card_cv_point pt[4], int count, double *support,
+    double *inside)
+{
+	try {
+		cv::Mat	g, gx, gy;
+		double	per = 0, step, pos;
+		int	i, hit = 0, in = 0, total = 0;
+
+		*support = *inside = 0;
+		if (!mat_ok(grey) || grey->channels != 1 || count < 4)
+			return (-1);
+		g = wrap(grey);
+		for (i = 0; i < 4; i++)
+			per += std::hypot(pt[(i + 1) % 4].x - pt[i].x,
+			    pt[(i + 1) % 4].y - pt[i].y);
+		if (per < 1)
+			return (-1);
+		step = per / count;
+		pos = step / 2;
+		for (i = 0; i < 4; i++) {
+			cv::Point2d	a(pt[i].x, pt[i].y);
+			cv::Point2d	b(pt[(i + 1) % 4].x, pt[(i + 1) % 4].y);
+			cv::Point2d	d = b - a, nrm;
+			double		len = cv::norm(d);
+
+			if (len < 1e-6)
+				continue;
+			d *= 1.0 / len;
+			nrm = cv::Point2d(-d.y, d.x);
+			for (; pos < len; pos += step) {
+				cv::Point2d	c = a + d * pos;
+				double		best = 0;
+				int		t;
+				bool		ok = true;
+
+				total++;
+				for (t = -3; t <= 3; t++) {
+					cv::Point2d	p1 = c + nrm * (t - 1.0);
+					cv::Point2d	p2 = c + nrm * (t + 1.0);
+					double		v1 = sample(g, p1.x, p1.y);
+					double		v2 = sample(g, p2.x, p2.y);
+
+					if (v1 < 0 || v2 < 0) {
+						ok = false;
+						break;
+					}
+					best = std::max(best,
+					    std::fabs(v2 - v1));
+				}
+				if (!ok)
+					continue;
+				in++;
+				if (best >= 16)
+					hit++;
+			}
+			pos -= len;
+		}
+		if (total == 0)
+			return (-1);
+		*inside = (double)in / total;
+		*support = in > 0 ? (double)hit / in : 0;
+		return (0);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_laplacian_var(const struct card_cv_mat *grey, double *var)
+{
+	try {
+		cv::Mat		g, lap;
+		cv::Scalar	mean, sd;
+
+		if (!mat_ok(grey) || grey->channels != 1)
+			return (-1);
+		g = wrap(grey);
+		cv::Laplacian(g, lap, CV_32F, 3);
+		cv::meanStdDev(lap, mean, sd);
+		*var = sd[0] * sd[0];
+		return (0);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_saturated_blobs(const struct card_cv_mat *bgr, int level,
+    double *total, double *largest)
+{
+	try {
+		cv::Mat	m, mask, labels, stats, cent;
+		double	npx, big = 0;
+		int	i, nl;
+
+		*total = *largest = 0;
+		if (!mat_ok(bgr) || bgr->channels != 3)
+			return (-1);
+		m = wrap(bgr);
+		cv::inRange(m, cv::Scalar(level, level, level),
+		    cv::Scalar(255, 255, 255), mask);
+		cv::morphologyEx(mask, mask, cv::MORPH_OPEN, cv::Mat());
+		npx = (double)m.cols * m.rows;
+		*total = cv::countNonZero(mask) / npx;
+		if (*total == 0)
+			return (0);
+		nl = cv::connectedComponentsWithStats(mask, labels, stats,
+		    cent, 8, CV_32S);
+		for (i = 1; i < nl; i++)
+			big = std::max(big,
+			    (double)stats.at<int>(i, cv::CC_STAT_AREA));
+		*largest = big / npx;
+		return (0);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_binarise(struct card_cv_mat *grey, int block, double c)
+{
+	try {
+		cv::Mat	g;
+
+		if (!mat_ok(grey) || grey->channels != 1)
+			return (-1);
+		g = wrap(grey);
+		if (block <= 0)
+			cv::threshold(g, g, 0, 255,
+			    cv::THRESH_BINARY | cv::THRESH_OTSU);
+		else
+			cv::adaptiveThreshold(g, g, 255,
+			    cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY,
+			    block | 1, c);
+		return (0);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_read(const char *path, struct card_cv_mat *out)
+{
+	try {
+		cv::Mat	m, d;
+
+		memset(out, 0, sizeof(*out));
+		m = cv::imread(path, cv::IMREAD_UNCHANGED);
+		if (m.empty() || m.depth() != CV_8U)
+			return (-1);
+		if (m.channels() == 1)
+			cv::cvtColor(m, m, cv::COLOR_GRAY2BGR);
+		else if (m.channels() == 3) {
+			/* IMREAD_UNCHANGED skips EXIF: read JPEGs upright. */
+			m = cv::imread(path, cv::IMREAD_COLOR);
+			if (m.empty())
+				return (-1);
+		}
+		if (card_cv_mat_alloc(out, m.cols, m.rows, m.channels()) == -1)
+			return (-1);
+		d = wrap(out);
+		m.copyTo(d);
+		return (0);
+	} catch (...) {
+		card_cv_mat_free(out);
+		return (-1);
+	}
+}
+
+extern "C" int
+card_cv_write_png(const char *path, const struct card_cv_mat *m)
+{
+	try {
+		if (!mat_ok(m))
+			return (-1);
+		return (cv::imwrite(path, wrap(m)) ? 0 : -1);
+	} catch (...) {
+		return (-1);
+	}
+}
