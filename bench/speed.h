@@ -1,0 +1,29 @@
+/*
+ * bench/speed: each part times its own stages on the same large JPEG
+ * and fills its figures; main() prints the summary line.  The card and
+ * OCR parts are added beside speed_faces.c by the card work.
+ */
+#ifndef BENCH_SPEED_H
+#define BENCH_SPEED_H
+
+#include <stddef.h>
+
+struct speed_faces_result {
+	int	ran;
+	int	runs;
+	double	decode_ms;	/* median, 4000x3000 JPEG to working size */
+	double	faces_ms;	/* median, detect+landmarks+embed+liveness */
+	double	faces_640_ms;	/* median, the same on a 640 px photo */
+};
+
+/*
+ * Time the face pipeline `runs` times on `jpeg` (and on a 640 px
+ * version of `photo_path`), one engine, one thread.
+ */
+int	speed_faces(const char *models_dir, const unsigned char *jpeg,
+	    size_t len, const char *photo_path, int runs,
+	    struct speed_faces_result *);
+
+double	speed_median(double *, int);
+
+#endif
