@@ -52,9 +52,12 @@ jpeg_probe(const uint8_t *buf, size_t len, const struct imaging_limits *lim,
 	int		 m;
 
 	memset(p, 0, sizeof(*p));
-	if (len < 4 || buf[0] != 0xff || buf[1] != M_SOI)
+	if (len < 2 || buf[0] != 0xff || buf[1] != M_SOI)
 		return (imaging_error_set(err, IMAGING_ERR_FORMAT,
 		    "JPEG does not start with SOI"));
+	if (len < 4)
+		return (imaging_error_set(err, IMAGING_ERR_TRUNCATED,
+		    "JPEG ends at byte %zu, after SOI", len));
 	pos = 2;
 	for (;;) {
 		/*
