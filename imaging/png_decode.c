@@ -261,8 +261,12 @@ run_libpng(struct png_ctx *ctx, const struct png_head *hd, int k,
 		goto cleanup;
 	s.out = dec->out.p;
 
-	/* aux holds the box sums, then one row or the row pointers. */
+	/*
+	 * aux holds the box sums, then one row or the row pointers; the
+	 * sums are padded so that the pointers are aligned.
+	 */
 	accbytes = (size_t)s.ow * 3 * sizeof(uint32_t);
+	accbytes = (accbytes + 15) & ~(size_t)15;
 	need = accbytes + (passes > 1 ? (size_t)s.h * sizeof(png_bytep) :
 	    rowbytes);
 	if (scratch_reserve(dec, &dec->aux, need) == -1)

@@ -346,6 +346,13 @@ test_decode_png_colour_types(void **state)
 		    &out);
 		assert_true(craft_mean_abs_diff(&out, &src) == 0.0);
 	}
+	craft_image_free(&src);
+	/* Odd widths, interlaced (row pointers after odd-sized sums). */
+	make_gradient(&src, 641, 481);
+	png_roundtrip(&src, PNG_COLOR_TYPE_RGB, 8, 1, 255, &out);
+	assert_true(craft_mean_abs_diff(&out, &src) == 0.0);
+	craft_image_free(&src);
+	make_gradient(&src, 640, 480);
 	/* Fully transparent: composited over white. */
 	png_roundtrip(&src, PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, 0, &out);
 	for (y = 0; y < out.height; y += 37)
