@@ -43,7 +43,7 @@ main(int argc, char *argv[])
 	struct imaging_analysis	*a;
 	struct imaging_image	 out;
 	const char		*models, *data, *odir;
-	char			 path[1024], line[512], *comma;
+	char			 path[1024], line[256], *comma;
 	unsigned char		*buf;
 	size_t			 len;
 	float			*gen, *imp;

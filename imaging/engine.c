@@ -21,6 +21,9 @@ struct imaging_engine {
 	struct imaging_options	 opt;
 	struct imaging_decoder	*dec;
 	struct face_cv		*fc;
+#if IMAGING_HAVE_CARD
+	struct imaging_card_ctx	*card;
+#endif
 	struct imaging_error	 err;
 	/* Detector scratch, reused from call to call. */
 	float			*scores;
@@ -52,8 +55,12 @@ static void	choose_faces(const struct imaging_engine *,
 static void	judge_quality(const struct imaging_engine *,
 		    struct imaging_analysis *, const struct imaging_image *);
 static void	scale_faces(struct imaging_analysis *, double, double);
-static void	card_hook(struct imaging_engine *, struct imaging_analysis *,
-		    const void *, size_t, const struct imaging_image *);
+static int	card_hook(struct imaging_engine *, struct imaging_analysis *,
+		    const struct imaging_image *);
+static int	inside_quad(const float *, float, float);
+static int	find_card_portrait(struct imaging_engine *,
+		    struct imaging_analysis *, const struct imaging_image *,
+		    float (*)[136]);
 static void	jprintf(struct jbuf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	jstr(struct jbuf *, const char *);
@@ -97,6 +104,8 @@ imaging_options_default(struct imaging_options *o)
 	 * re-tuned on ID-portrait-vs-selfie pairs.
 	 */
 	o->match_threshold = 0.42f;
+	o->card = 1;
+	o->card_ocr = 1;
 }
 
 struct imaging_engine *
@@ -144,6 +153,19 @@ imaging_engine_new(const char *models_dir, const struct imaging_options *o,
 		imaging_engine_free(e);
 		return (NULL);
 	}
+#if IMAGING_HAVE_CARD
+	if (e->opt.card) {
+		struct imaging_card_options	co;
+
+		imaging_card_options_default(&co);
+		co.ocr = e->opt.card_ocr;
+		co.threads = e->opt.threads;
+		if ((e->card = imaging_card_new(NULL, &co, err)) == NULL) {
+			imaging_engine_free(e);
+			return (NULL);
+		}
+	}
+#endif
 	return (e);
 
 nomem:
@@ -161,6 +183,9 @@ imaging_engine_free(struct imaging_engine *e)
 		return;
 	if (e->fc != NULL)
 		face_cv_close(e->fc);
+#if IMAGING_HAVE_CARD
+	imaging_card_free(e->card);
+#endif
 	imaging_decoder_free(e->dec);
 	free(e->scores);
 	free(e->boxes);
@@ -232,16 +257,10 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 	a->work_width = img.width;
 	a->work_height = img.height;
 
-	t0 = now_ms();
 	if (analyse_faces(e, a, &img) == -1) {
 		free(a);
 		return (NULL);
 	}
-	a->faces_ms = now_ms() - t0;
-
-	t0 = now_ms();
-	card_hook(e, a, buf, len, &img);
-	a->card_ms = now_ms() - t0;
 
 	/* Report geometry in the photo's own upright pixels. */
 	scale_faces(a, (double)a->width / img.width,
@@ -254,7 +273,6 @@ imaging_analyse_image(struct imaging_engine *e, enum imaging_side side,
     const struct imaging_image *img)
 {
 	struct imaging_analysis	*a;
-	double			 t0;
 
 	imaging_error_clear(&e->err);
 	if ((unsigned)side > IMAGING_SIDE_FACE || img == NULL ||
@@ -273,13 +291,10 @@ imaging_analyse_image(struct imaging_engine *e, enum imaging_side side,
 	a->orientation = 1;
 	a->width = a->work_width = img->width;
 	a->height = a->work_height = img->height;
-	t0 = now_ms();
 	if (analyse_faces(e, a, img) == -1) {
 		free(a);
 		return (NULL);
 	}
-	a->faces_ms = now_ms() - t0;
-	card_hook(e, a, NULL, 0, img);
 	return (a);
 }
 
@@ -374,8 +389,9 @@ imaging_comparison_json(const struct imaging_comparison *c,
 }
 
 /*
- * Detect, describe every kept face (landmarks, pose, sharpness), choose
- * the faces the photo is about, embed those, and judge quality.
+ * Detect, describe every kept face (landmarks, pose), run the card part,
+ * choose the faces the photo is about (using the card's outline when
+ * there is one), embed those, and judge quality.
  */
 static int
 analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
@@ -383,8 +399,10 @@ analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
 {
 	struct face_box	 boxes[IMAGING_MAX_FACES];
 	float		 lm[IMAGING_MAX_FACES][136];
+	double		 t0, t1, t2;
 	int		 n, kept, i;
 
+	t0 = now_ms();
 	if (face_cv_detect(e->fc, img, 1, e->scores, e->boxes,
 	    FACE_MAX_PRIORS, &n) == -1)
 		return (imaging_error_set(&e->err, IMAGING_ERR_CV, "%s",
@@ -401,6 +419,13 @@ analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
 		a->nfaces++;
 	}
 
+	t1 = now_ms();
+	if (card_hook(e, a, img) == -1)
+		return (-1);
+	t2 = now_ms();
+	if (find_card_portrait(e, a, img, lm) == -1)
+		return (-1);
+
 	choose_faces(e, a);
 	if (a->primary >= 0 &&
 	    embed_face(e, img, lm[a->primary], &a->faces[a->primary]) == -1)
@@ -410,6 +435,8 @@ analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
 		return (-1);
 
 	judge_quality(e, a, img);
+	a->faces_ms = (t1 - t0) + (now_ms() - t2);
+	a->card_ms = t2 - t1;
 	return (0);
 }
 
@@ -484,13 +511,28 @@ embed_face(struct imaging_engine *e, const struct imaging_image *img,
 
 	/*
 	 * Sharpness on the aligned face: the same 112 px scale whatever the
-	 * photo's size, and the pixels the matcher actually saw.
+	 * photo's size, and the pixels the matcher actually saw.  A face
+	 * smaller than that would be measured upsampled, which reads as
+	 * blur whatever the focus; measure it at its own pixels instead.
 	 */
 	aligned.width = aligned.height = FACE_CV_ALIGN_SIZE;
 	aligned.stride = 3 * FACE_CV_ALIGN_SIZE;
 	aligned.pixels = px;
 	r.x = r.y = 8;
 	r.w = r.h = FACE_CV_ALIGN_SIZE - 16;
+	if (f->size_px < FACE_CV_ALIGN_SIZE) {
+		r.x = (int)(f->box[0] + (f->box[2] - f->box[0]) / 8);
+		r.y = (int)(f->box[1] + (f->box[3] - f->box[1]) / 8);
+		r.w = (int)((f->box[2] - f->box[0]) * 3 / 4);
+		r.h = (int)((f->box[3] - f->box[1]) * 3 / 4);
+		if (r.w >= 3 && r.h >= 3 && r.x >= 0 && r.y >= 0 &&
+		    r.x + r.w <= img->width && r.y + r.h <= img->height)
+			aligned = *img;
+		else {
+			r.x = r.y = 8;
+			r.w = r.h = FACE_CV_ALIGN_SIZE - 16;
+		}
+	}
 	sharp = face_laplacian_var(&aligned, &r);
 	figure_set(&f->sharpness, sharp, e->opt.min_sharpness,
 	    sharp >= e->opt.min_sharpness, IMAGING_REASON_FACE_BLURRY);
@@ -532,8 +574,33 @@ embed_face(struct imaging_engine *e, const struct imaging_image *img,
 static void
 choose_faces(const struct imaging_engine *e, struct imaging_analysis *a)
 {
+	const struct imaging_face	*f;
+	int				 i, in;
+
 	(void)e;
 	a->primary = a->card_portrait = -1;
+	if (a->card.measured && a->card.found &&
+	    a->side != IMAGING_SIDE_FACE) {
+		/* Faces are in score order: the first of each kind wins. */
+		for (i = 0; i < a->nfaces; i++) {
+			f = &a->faces[i];
+			in = inside_quad(a->card.quad, (f->box[0] + f->box[2]) / 2,
+			    (f->box[1] + f->box[3]) / 2);
+			if (a->side == IMAGING_SIDE_FRONT) {
+				if (in && a->primary < 0)
+					a->primary = i;
+			} else if (a->side == IMAGING_SIDE_HOLDING) {
+				if (in && a->card_portrait < 0)
+					a->card_portrait = i;
+				else if (!in && a->primary < 0)
+					a->primary = i;
+			}
+		}
+		if (a->side == IMAGING_SIDE_FRONT && a->primary < 0 &&
+		    a->nfaces > 0)
+			a->primary = 0;
+		return;
+	}
 	switch (a->side) {
 	case IMAGING_SIDE_FACE:
 	case IMAGING_SIDE_FRONT:
@@ -570,6 +637,9 @@ judge_quality(const struct imaging_engine *e, struct imaging_analysis *a,
 
 	want = a->side == IMAGING_SIDE_HOLDING ? 2 :
 	    a->side == IMAGING_SIDE_BACK ? 0 : 1;
+	if (a->side == IMAGING_SIDE_HOLDING && a->card.measured &&
+	    a->card.found && a->card_portrait < 0)
+		reason_add(a, IMAGING_REASON_NO_CARD_PORTRAIT);
 	if (a->side != IMAGING_SIDE_BACK) {
 		figure_set(&a->face_count, a->nfaces, want,
 		    a->nfaces > 0 && a->nfaces <= want, a->nfaces == 0 ?
@@ -648,24 +718,189 @@ scale_faces(struct imaging_analysis *a, double sx, double sy)
 			f->landmarks[k + 1] = (float)(f->landmarks[k + 1] * sy);
 		}
 	}
+	if (a->card.measured) {
+		for (k = 0; k < 8; k += 2) {
+			a->card.quad[k] = (float)(a->card.quad[k] * sx);
+			a->card.quad[k + 1] = (float)(a->card.quad[k + 1] * sy);
+		}
+	}
 }
 
 /*
  * The card part (imaging/card*.c, another module) runs only when it is
- * built in; otherwise the card figures stay "not measured".
+ * built in (cv/meson.build's imaging_card_sources is not empty) and
+ * the photo should show a card; otherwise the card figures stay "not
+ * measured".  Its quad, in working-image pixels until scale_faces(),
+ * decides which face is the card portrait.
  */
+#if IMAGING_HAVE_CARD
 static void
-card_hook(struct imaging_engine *e, struct imaging_analysis *a,
-    const void *buf, size_t len, const struct imaging_image *img)
+card_figure(struct imaging_figure *dst, const struct imaging_card_figure *src)
 {
+	dst->measured = src->measured;
+	dst->value = src->value;
+	dst->limit = src->limit;
+	dst->pass = src->pass;
+	dst->reason = src->pass ? NULL : src->reason;
+}
+#endif
+
+static int
+card_hook(struct imaging_engine *e, struct imaging_analysis *a,
+    const struct imaging_image *img)
+{
+#if IMAGING_HAVE_CARD
+	struct imaging_card_summary	*c = &a->card;
+	struct imaging_card_result	 r;
+	int				 i;
+
+	memset(c, 0, sizeof(*c));
+	if (e->card == NULL || a->side == IMAGING_SIDE_FACE)
+		return (0);
+	memset(&r, 0, sizeof(r));
+	if (imaging_card_analyse(e->card, img, a->side ==
+	    IMAGING_SIDE_FRONT ? IMAGING_CARD_EXPECT_FRONT : a->side ==
+	    IMAGING_SIDE_BACK ? IMAGING_CARD_EXPECT_BACK :
+	    IMAGING_CARD_EXPECT_HOLDING, &r) == -1)
+		return (imaging_error_set(&e->err,
+		    imaging_card_errcode(e->card), "card: %s",
+		    imaging_card_error(e->card)));
+	c->measured = 1;
+	c->found = r.found;
+	for (i = 0; i < 4; i++) {
+		c->quad[2 * i] = (float)r.quad[i].x;
+		c->quad[2 * i + 1] = (float)r.quad[i].y;
+	}
+	c->side = imaging_card_side_name(r.side);
+	c->side_confidence = r.side_confidence;
+	card_figure(&c->area, &r.area);
+	card_figure(&c->margin, &r.margin);
+	card_figure(&c->glare, &r.glare);
+	card_figure(&c->sharpness, &r.sharpness);
+	card_figure(&c->cards, &r.cards);
+	card_figure(&c->side_check, &r.side_check);
+	c->number_read = r.number_read;
+	if (r.number_read) {
+		(void)snprintf(c->number, sizeof(c->number), "%s", r.number);
+		/* 110101********1234: region and the last four only. */
+		(void)snprintf(c->number_masked, sizeof(c->number_masked),
+		    "%.6s********%.4s", r.number, strlen(r.number) >= 18 ?
+		    r.number + 14 : "");
+	}
+	c->number_check_ok = r.number_check_ok;
+	c->validity_read = r.validity_read;
+	(void)snprintf(c->valid_from, sizeof(c->valid_from), "%s",
+	    r.valid_from);
+	(void)snprintf(c->valid_to, sizeof(c->valid_to), "%s", r.valid_to);
+	c->valid_long_term = r.valid_long_term;
+	for (i = 0; i < r.nreasons; i++)
+		reason_add(a, r.reasons[i]);
+	return (0);
+#else
 	(void)e;
-	(void)buf;
-	(void)len;
 	(void)img;
 	a->card.measured = 0;
-#if IMAGING_HAVE_CARD
-	/* XXX wire imaging_card_analyse() once card.h settles. */
+	return (0);
 #endif
+}
+
+/*
+ * The portrait printed on a card is small in a whole photo: at the
+ * detector's 320x240 it can shrink under the smallest face the model
+ * finds.  When the card part found a card but no detected face lies in
+ * it, run the detector again on the card's bounding box alone (a view,
+ * no copy) and keep what lies inside the quad.
+ */
+static int
+find_card_portrait(struct imaging_engine *e, struct imaging_analysis *a,
+    const struct imaging_image *img, float (*lm)[136])
+{
+	const float		*q = a->card.quad;
+	struct imaging_image	 view;
+	struct face_box		 boxes[IMAGING_MAX_FACES], b;
+	float			 x1, y1, x2, y2, mw, mh;
+	int			 i, k, n, kept, x0, y0, w, h, dup;
+
+	if (!a->card.measured || !a->card.found ||
+	    (a->side != IMAGING_SIDE_FRONT && a->side != IMAGING_SIDE_HOLDING))
+		return (0);
+	for (i = 0; i < a->nfaces; i++)
+		if (inside_quad(q, (a->faces[i].box[0] + a->faces[i].box[2]) / 2,
+		    (a->faces[i].box[1] + a->faces[i].box[3]) / 2))
+			return (0);
+
+	x1 = x2 = q[0];
+	y1 = y2 = q[1];
+	for (i = 1; i < 4; i++) {
+		x1 = fminf(x1, q[2 * i]);
+		x2 = fmaxf(x2, q[2 * i]);
+		y1 = fminf(y1, q[2 * i + 1]);
+		y2 = fmaxf(y2, q[2 * i + 1]);
+	}
+	mw = (x2 - x1) / 10;
+	mh = (y2 - y1) / 10;
+	x0 = (int)fmaxf(0, x1 - mw);
+	y0 = (int)fmaxf(0, y1 - mh);
+	w = (int)fminf((float)img->width, x2 + mw) - x0;
+	h = (int)fminf((float)img->height, y2 + mh) - y0;
+	if (w < 32 || h < 32)
+		return (0);
+	view.width = w;
+	view.height = h;
+	view.stride = img->stride;
+	view.pixels = img->pixels + (size_t)y0 * img->stride + 3 * (size_t)x0;
+
+	if (face_cv_detect(e->fc, &view, 1, e->scores, e->boxes,
+	    FACE_MAX_PRIORS, &n) == -1)
+		return (imaging_error_set(&e->err, IMAGING_ERR_CV, "%s",
+		    face_cv_error(e->fc)));
+	kept = face_detect_post(e->scores, e->boxes, n, w, h,
+	    e->opt.min_face_score, e->opt.nms_iou, e->order, boxes,
+	    IMAGING_MAX_FACES);
+	for (i = 0; i < kept && a->nfaces < IMAGING_MAX_FACES; i++) {
+		b = boxes[i];
+		b.x1 += (float)x0;
+		b.x2 += (float)x0;
+		b.y1 += (float)y0;
+		b.y2 += (float)y0;
+		if (!inside_quad(q, (b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2))
+			continue;
+		dup = 0;
+		for (k = 0; k < a->nfaces; k++) {
+			struct face_box o = { a->faces[k].box[0],
+			    a->faces[k].box[1], a->faces[k].box[2],
+			    a->faces[k].box[3], a->faces[k].score };
+			if (face_iou(&b, &o) > e->opt.nms_iou)
+				dup = 1;
+		}
+		if (dup)
+			continue;
+		if (describe_face(e, img, &b, &a->faces[a->nfaces],
+		    lm[a->nfaces]) == -1)
+			return (-1);
+		a->nfaces++;
+	}
+	return (0);
+}
+
+/* Is (x, y) inside the convex quad q (4 corners, either winding)? */
+static int
+inside_quad(const float *q, float x, float y)
+{
+	float	cr;
+	int	i, j, pos, neg;
+
+	pos = neg = 0;
+	for (i = 0; i < 4; i++) {
+		j = (i + 1) % 4;
+		cr = (q[2 * j] - q[2 * i]) * (y - q[2 * i + 1]) -
+		    (q[2 * j + 1] - q[2 * i + 1]) * (x - q[2 * i]);
+		if (cr > 0)
+			pos++;
+		else if (cr < 0)
+			neg++;
+	}
+	return (pos == 0 || neg == 0);
 }
 
 static double
@@ -846,15 +1081,37 @@ janalysis(struct jbuf *j, const struct imaging_analysis *a)
 		jprintf(j, "{\"measured\":true,\"found\":%s,\"side\":",
 		    c->found ? "true" : "false");
 		jstr(j, c->side);
-		jprintf(j, ",\"number\":");
-		jstr(j, c->number_masked);
-		jprintf(j, ",\"number_valid\":%s,\"validity\":",
-		    c->number_valid ? "true" : "false");
-		jstr(j, c->validity);
-		jprintf(j, ",\"quad\":[");
+		jprintf(j, ",\"side_confidence\":%.3f,\"quad\":[",
+		    c->side_confidence);
 		for (i = 0; i < 8; i++)
 			jprintf(j, "%s%.1f", i ? "," : "", c->quad[i]);
-		jprintf(j, "]}");
+		jprintf(j, "],");
+		jfigure(j, "area", &c->area, 1);
+		jprintf(j, ",");
+		jfigure(j, "margin", &c->margin, 1);
+		jprintf(j, ",");
+		jfigure(j, "glare", &c->glare, 1);
+		jprintf(j, ",");
+		jfigure(j, "sharpness", &c->sharpness, 1);
+		jprintf(j, ",");
+		jfigure(j, "cards", &c->cards, 1);
+		jprintf(j, ",");
+		jfigure(j, "side_check", &c->side_check, 1);
+		/* Never the number itself: logs and JSON see it masked. */
+		jprintf(j, ",\"number\":");
+		jstr(j, c->number_read ? c->number_masked : NULL);
+		jprintf(j, ",\"number_check_ok\":%s,\"validity\":",
+		    c->number_check_ok ? "true" : "false");
+		if (c->validity_read) {
+			jprintf(j, "{\"from\":");
+			jstr(j, c->valid_from);
+			jprintf(j, ",\"to\":");
+			jstr(j, c->valid_to);
+			jprintf(j, ",\"long_term\":%s}",
+			    c->valid_long_term ? "true" : "false");
+		} else
+			jprintf(j, "null");
+		jprintf(j, "}");
 	}
 	jprintf(j, ",\"reasons\":[");
 	for (i = 0; i < a->nreasons; i++) {

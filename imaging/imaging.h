@@ -62,6 +62,12 @@ struct imaging_options {
 	double			max_roll;
 	/* Cosine score at or above which two faces are the same person. */
 	float			match_threshold;
+	/*
+	 * Run the card part (when built in) on front, back and holding
+	 * photos; 0 skips it.  Its OCR reads the number and the period.
+	 */
+	int			card;
+	int			card_ocr;
 };
 
 /* A figure: what was measured, the limit it was held to, the verdict. */
@@ -97,15 +103,37 @@ struct imaging_face {
 	struct imaging_figure	sharpness;
 };
 
-/* Card figures, filled by the card part when it is built in. */
+/*
+ * Card figures, filled by the card part (imaging/card.h) when it is
+ * built in and the side is front, back or holding; otherwise measured
+ * is 0 and nothing else is meaningful.
+ */
 struct imaging_card_summary {
-	int		measured;	/* 0: the card part did not run */
-	int		found;
-	float		quad[8];	/* corners, upright full-res pixels */
-	char		side[8];	/* "front", "back" or "" */
-	char		number_masked[24];
-	int		number_valid;
-	char		validity[32];
+	int			measured;
+	int			found;
+	/* Corners (top-left, top-right, bottom-right, bottom-left of the
+	 * upright card) in upright full-resolution pixels. */
+	float			quad[8];
+	const char		*side;		/* "front", "back", "unknown" */
+	double			side_confidence;
+	struct imaging_figure	area;		/* card area / image area */
+	struct imaging_figure	margin;		/* gap to the frame */
+	struct imaging_figure	glare;		/* largest saturated blob */
+	struct imaging_figure	sharpness;
+	struct imaging_figure	cards;		/* outlines found */
+	struct imaging_figure	side_check;
+	/*
+	 * The number as read, for the caller to check against the declared
+	 * one; never logged or rendered (the JSON carries number_masked).
+	 */
+	int			number_read;
+	char			number[20];
+	char			number_masked[20];
+	int			number_check_ok;
+	int			validity_read;
+	char			valid_from[16];
+	char			valid_to[24];
+	int			valid_long_term;
 };
 
 /* Stable quality reason codes raised by the face part. */
@@ -117,6 +145,8 @@ struct imaging_card_summary {
 #define IMAGING_REASON_TOO_BRIGHT	"too_bright"
 #define IMAGING_REASON_HEAD_POSE	"head_pose"
 #define IMAGING_REASON_EYES_CLOSED	"eyes_closed"
+/* Holding selfie: a card was found but no face inside it. */
+#define IMAGING_REASON_NO_CARD_PORTRAIT	"card_portrait_not_found"
 
 #define IMAGING_MAX_REASONS	16
 
@@ -151,7 +181,7 @@ struct imaging_analysis {
 
 	struct imaging_card_summary card;
 
-	/* Failed reason codes, in the order they were raised. */
+	/* Failed reason codes (faces and card), in the order raised. */
 	int			 nreasons;
 	const char		*reasons[IMAGING_MAX_REASONS];
 
