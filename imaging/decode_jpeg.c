@@ -11,7 +11,7 @@
 #include "jpeg_probe.h"
 #include "orient.h"
 
-/* TurboJPEG's own scan cap (TJFLAG_LIMITSCANS) stops at 500 scans. */
+/* TurboJPEG's own scan cap (TJFLAG_LIMITSCANS). */
 #define TJ_SCAN_LIMIT	500
 
 struct jpeg_head {
@@ -26,8 +26,7 @@ static int	read_head(struct imaging_decoder *, const uint8_t *, size_t,
 static int	choose_scale(struct imaging_decoder *, int, int,
 		    tjscalingfactor *);
 static int	decompress(struct imaging_decoder *, const uint8_t *, size_t,
-		    const struct jpeg_head *, tjscalingfactor, int, int,
-		    uint8_t *);
+		    const struct jpeg_head *, int, int, uint8_t *);
 static int	crop_jpeg(struct imaging_decoder *, const uint8_t *, size_t,
 		    const struct jpeg_head *, const tjregion *,
 		    const uint8_t **, size_t *);
@@ -94,8 +93,7 @@ jpeg_decode(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
 	if (rect == NULL && h.orientation == 1) {
 		if (scratch_reserve(dec, &dec->out, need) == -1)
 			return (-1);
-		if (decompress(dec, jb, jlen, &h, sf, sw, sh,
-		    dec->out.p) == -1)
+		if (decompress(dec, jb, jlen, &h, sw, sh, dec->out.p) == -1)
 			return (-1);
 		out->width = sw;
 		out->height = sh;
@@ -105,7 +103,7 @@ jpeg_decode(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
 	}
 	if (scratch_reserve(dec, &dec->tmp, need) == -1)
 		return (-1);
-	if (decompress(dec, jb, jlen, &h, sf, sw, sh, dec->tmp.p) == -1)
+	if (decompress(dec, jb, jlen, &h, sw, sh, dec->tmp.p) == -1)
 		return (-1);
 
 	/* The wanted part of what was decompressed, in scaled pixels. */
@@ -183,6 +181,10 @@ read_head(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
 	if (h->subsamp < 0 || h->subsamp >= TJ_NUMSAMP)
 		return (imaging_error_set(&dec->err, IMAGING_ERR_FORMAT,
 		    "JPEG chroma subsampling is not supported"));
+	/*
+	 * The probe has counted the scans exactly; TurboJPEG's own cap (500)
+	 * is a second fence, left off only if ours was raised above it.
+	 */
 	h->flags = 0;
 	if (dec->lim.max_scans <= TJ_SCAN_LIMIT)
 		h->flags |= TJFLAG_LIMITSCANS;
@@ -220,41 +222,21 @@ choose_scale(struct imaging_decoder *dec, int longside, int target,
 	return (0);
 }
 
+/*
+ * Decompress into `dst` at `sw` x `sh`, the image's size at scale `sf`:
+ * TurboJPEG picks the scale from the output size.  Warnings (a few corrupt
+ * bytes in the entropy data) still yield a whole image and are accepted;
+ * the probe has already rejected truncation.
+ */
 static int
 decompress(struct imaging_decoder *dec, const uint8_t *jb, size_t jlen,
-    const struct jpeg_head *h, tjscalingfactor sf, int sw, int sh,
-    uint8_t *dst)
+    const struct jpeg_head *h, int sw, int sh, uint8_t *dst)
 {
-	int	 w, hgt;
-
-	/* A scaled width/height pair TurboJPEG maps back to `sf`. */
-	(void)sh;
-	w = 0;
-	hgt = 0;
-	if (tjDecompressHeader3(dec->tj_dec, jb, (unsigned long)jlen, &w, &hgt,
-	    &(int){0}, &(int){0}) == -1)
-		return (imaging_error_set(&dec->err, IMAGING_ERR_CORRUPT,
-		    "JPEG header: %s", tjGetErrorStr2(dec->tj_dec)));
-	if (TJSCALED(w, sf) != sw)
-		return (imaging_error_set(&dec->err, IMAGING_ERR_INTERNAL,
-		    "JPEG scaled width %d, expected %d", TJSCALED(w, sf), sw));
-	/*
-	 * Pass the scaled width and height: TurboJPEG picks the scale whose
-	 * result fits them, which is `sf`.  Warnings (a few corrupt bytes in
-	 * the entropy data) still yield a whole image and are accepted; the
-	 * probe already rejected truncation.
-	 */
 	if (tjDecompress2(dec->tj_dec, jb, (unsigned long)jlen, dst, sw,
-	    sw * 3, TJSCALED(hgt, sf), TJPF_BGR, h->flags) == -1 &&
-	    tjGetErrorCode(dec->tj_dec) != TJERR_WARNING) {
-		if (strstr(tjGetErrorStr2(dec->tj_dec), "scan") != NULL &&
-		    h->flags & TJFLAG_LIMITSCANS)
-			return (imaging_error_set(&dec->err,
-			    IMAGING_ERR_TOO_MANY_SCANS, "JPEG decode: %s",
-			    tjGetErrorStr2(dec->tj_dec)));
+	    sw * 3, sh, TJPF_BGR, h->flags) == -1 &&
+	    tjGetErrorCode(dec->tj_dec) != TJERR_WARNING)
 		return (imaging_error_set(&dec->err, IMAGING_ERR_CORRUPT,
 		    "JPEG decode: %s", tjGetErrorStr2(dec->tj_dec)));
-	}
 	return (0);
 }
 

@@ -8,6 +8,9 @@
 
 #include "orient.h"
 
+/* Output pixels per tile side when transforming. */
+#define ORIENT_TILE	32
+
 struct affine {
 	int	ax, bx, cx;	/* x = ax*ux + bx*uy + cx */
 	int	ay, by, cy;	/* y = ay*ux + by*uy + cy */
@@ -56,29 +59,44 @@ imaging_orient_apply(const struct imaging_image *src, int orientation,
 	const uint8_t	*s;
 	uint8_t		*d;
 	ptrdiff_t	 step;
-	int		 uw, uh, ux, uy;
+	int		 uw, uh, ux, uy, tx, ty, xend, yend;
 
 	imaging_orient_dims(orientation, src->width, src->height, &uw, &uh);
 	if (dst->width != uw || dst->height != uh || dst->stride < uw * 3)
 		return (-1);
+	if (orientation < 2 || orientation > 8) {
+		for (uy = 0; uy < uh; uy++)
+			memcpy(dst->pixels + (size_t)uy * dst->stride,
+			    src->pixels + (size_t)uy * src->stride,
+			    (size_t)uw * 3);
+		return (0);
+	}
 	affine_of(orientation, src->width, src->height, &a);
 	/* Moving one pixel right in dst moves (ax, ay) pixels in src. */
 	step = (ptrdiff_t)a.ax * 3 + (ptrdiff_t)a.ay * src->stride;
-	for (uy = 0; uy < uh; uy++) {
-		d = dst->pixels + (size_t)uy * dst->stride;
-		if (orientation < 2 || orientation > 8) {
-			memcpy(d, src->pixels + (size_t)uy * src->stride,
-			    (size_t)uw * 3);
-			continue;
-		}
-		s = src->pixels + (ptrdiff_t)(a.bx * uy + a.cx) * 3 +
-		    (ptrdiff_t)(a.by * uy + a.cy) * src->stride;
-		for (ux = 0; ux < uw; ux++) {
-			d[0] = s[0];
-			d[1] = s[1];
-			d[2] = s[2];
-			d += 3;
-			s += step;
+	/*
+	 * Tiles, so that the source rows a rotation walks down stay in cache
+	 * from one output row to the next.
+	 */
+	for (ty = 0; ty < uh; ty += ORIENT_TILE) {
+		yend = ty + ORIENT_TILE < uh ? ty + ORIENT_TILE : uh;
+		for (tx = 0; tx < uw; tx += ORIENT_TILE) {
+			xend = tx + ORIENT_TILE < uw ? tx + ORIENT_TILE : uw;
+			for (uy = ty; uy < yend; uy++) {
+				d = dst->pixels + (size_t)uy * dst->stride +
+				    (size_t)tx * 3;
+				s = src->pixels +
+				    (ptrdiff_t)(a.ax * tx + a.bx * uy + a.cx) *
+				    3 + (ptrdiff_t)(a.ay * tx + a.by * uy +
+				    a.cy) * src->stride;
+				for (ux = tx; ux < xend; ux++) {
+					d[0] = s[0];
+					d[1] = s[1];
+					d[2] = s[2];
+					d += 3;
+					s += step;
+				}
+			}
 		}
 	}
 	return (0);
