@@ -122,8 +122,9 @@ int	imaging_decode(struct imaging_decoder *dec, const void *buf, size_t len,
  * region in upright full-resolution pixels.
  *
  * JPEG regions are cut out with a lossless TurboJPEG crop aligned to the
- * MCU before decompressing, so only the region is decoded.  PNG regions are
- * decoded whole and cut out.
+ * MCU before decompressing, so only the region is decompressed (images
+ * over max_coef_pixels are decompressed whole at the chosen scale and cut).
+ * PNG regions are decoded whole and cut out.
  *
  * @return 0 on success, -1 on error (IMAGING_ERR_REGION if the clipped
  * region is empty).

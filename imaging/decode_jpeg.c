@@ -72,7 +72,12 @@ jpeg_decode(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
 	crop.x = crop.y = 0;
 	crop.w = w;
 	crop.h = hgt;
-	if (rect != NULL) {
+	/*
+	 * A lossless crop reads every coefficient of the image into memory;
+	 * past max_coef_pixels the region is cut from a streamed decode.
+	 */
+	if (rect != NULL && (uint64_t)w * (uint64_t)hgt <=
+	    dec->lim.max_coef_pixels) {
 		mw = tjMCUWidth[h.subsamp];
 		mh = tjMCUHeight[h.subsamp];
 		crop.x = enc.x - enc.x % mw;

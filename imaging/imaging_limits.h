@@ -17,6 +17,7 @@
 #define IMAGING_DEF_MIN_LONG_SIDE	480
 #define IMAGING_DEF_MIN_SHORT_SIDE	360
 #define IMAGING_DEF_MAX_SCANS		64
+#define IMAGING_DEF_MAX_COEF_PIXELS	24000000u
 #define IMAGING_DEF_MAX_PNG_BYTES	(96u * 1024 * 1024)
 #define IMAGING_DEF_WORKING_LONG_SIDE	1600
 
@@ -35,6 +36,13 @@ struct imaging_limits {
 	int		min_short_side;
 	/* Most SOS markers (scans) accepted in one JPEG. */
 	int		max_scans;
+	/*
+	 * Largest JPEG whose DCT coefficients may be held in memory whole
+	 * (about 3 bytes a pixel at 4:2:0): a progressive JPEG over it is
+	 * refused (IMAGING_ERR_TOO_LARGE), and a region of a baseline JPEG
+	 * over it is cut from a streamed decode instead of a lossless crop.
+	 */
+	uint64_t	max_coef_pixels;
 	/* Most bytes a PNG's zlib stream may inflate to (raw rows + filter bytes). */
 	size_t		max_png_bytes;
 	/* Long side, in pixels, that analysis works at. */
@@ -49,7 +57,8 @@ struct imaging_limits {
 
 /*
  * Fill `l` with the defaults: 32 MiB input, 50 MP, at least 480x360,
- * 64 scans, 96 MiB inflated PNG, 1600 px working long side, strict EXIF.
+ * 64 scans, 24 MP of held coefficients, 96 MiB inflated PNG, 1600 px
+ * working long side, strict EXIF.
  */
 void	imaging_limits_default(struct imaging_limits *l);
 

@@ -132,6 +132,14 @@ jpeg_probe(const uint8_t *buf, size_t len, const struct imaging_limits *lim,
 			    (uint64_t)p->width, (uint64_t)p->height,
 			    err) == -1)
 				return (-1);
+			/* libjpeg holds a progressive image's coefficients. */
+			if (p->progressive && (uint64_t)p->width *
+			    (uint64_t)p->height > lim->max_coef_pixels)
+				return (imaging_error_set(err,
+				    IMAGING_ERR_TOO_LARGE, "progressive JPEG "
+				    "is %dx%d, limit max_coef_pixels=%llu",
+				    p->width, p->height,
+				    (unsigned long long)lim->max_coef_pixels));
 		} else if (m == M_APP1 && p->exif == NULL && plen >= 6 &&
 		    memcmp(seg, "Exif\0\0", 6) == 0) {
 			p->exif = seg + 6;

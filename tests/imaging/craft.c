@@ -254,6 +254,13 @@ stored_from_upright(int o, int w, int h, int x, int y, int *ux, int *uy)
 int
 craft_jpeg_sof_only(int w, int h, uint8_t **out, size_t *outlen)
 {
+	return (craft_jpeg_sof_marker(0xc0, w, h, out, outlen));
+}
+
+int
+craft_jpeg_sof_marker(int marker, int w, int h, uint8_t **out,
+    size_t *outlen)
+{
 	uint8_t	b[] = {
 	    0xff, 0xd8,
 	    0xff, 0xc0, 0, 17, 8, 0, 0, 0, 0, 3,
@@ -262,6 +269,7 @@ craft_jpeg_sof_only(int w, int h, uint8_t **out, size_t *outlen)
 		0x12, 0x34, 0x56, 0x78,
 	    0xff, 0xd9 };
 
+	b[3] = (uint8_t)marker;
 	b[7] = (uint8_t)(h >> 8);
 	b[8] = (uint8_t)h;
 	b[9] = (uint8_t)(w >> 8);

@@ -67,6 +67,10 @@ int	 craft_jpeg_oriented(const struct imaging_image *upright,
  */
 int	 craft_jpeg_sof_only(int w, int h, uint8_t **out, size_t *outlen);
 
+/* The same with SOF marker `marker` (0xc0 baseline, 0xc2 progressive...). */
+int	 craft_jpeg_sof_marker(int marker, int w, int h, uint8_t **out,
+	    size_t *outlen);
+
 /*
  * Take a real progressive JPEG and repeat its shortest scan until it has
  * `scans` scans, before EOI (the "thousands of scans" CPU attack).

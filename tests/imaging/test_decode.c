@@ -205,8 +205,9 @@ crop(const struct imaging_image *src, const struct imaging_rect *r,
 	    (size_t)r->x * 3;
 }
 
+/* Region decodes of oriented[first..last] against full decodes. */
 static void
-test_decode_region_matches_full_decode(void **state)
+check_regions(int first, int last)
 {
 	struct imaging_image		 out, full, ref, want;
 	struct imaging_decode_info	 info, rinfo;
@@ -214,8 +215,7 @@ test_decode_region_matches_full_decode(void **state)
 	double				 mad;
 	int				 v, rw, rh;
 
-	(void)state;
-	for (v = 1; v <= 8; v++) {
+	for (v = first; v <= last; v++) {
 		assert_int_equal(imaging_decode(dec, oriented[v],
 		    oriented_len[v], 0, &out, NULL), 0);
 		assert_int_equal(craft_image_copy(&out, &full), 0);
@@ -263,6 +263,28 @@ test_decode_region_matches_full_decode(void **state)
 		assert_true(mad >= 0 && mad < 6.0);
 		craft_image_free(&full);
 	}
+}
+
+static void
+test_decode_region_matches_full_decode(void **state)
+{
+	(void)state;
+	check_regions(1, 8);
+}
+
+static void
+test_decode_region_streams_when_over_coef_limit(void **state)
+{
+	struct imaging_limits	*lim;
+	uint64_t		 saved;
+
+	(void)state;
+	/* No lossless crop: decompress whole at the scale, then cut. */
+	lim = imaging_decoder_limits(dec);
+	saved = lim->max_coef_pixels;
+	lim->max_coef_pixels = 1;
+	check_regions(5, 8);
+	lim->max_coef_pixels = saved;
 }
 
 static void
@@ -455,6 +477,8 @@ main(void)
 		cmocka_unit_test(
 		    test_decode_picks_dct_scale_nearest_above_target),
 		cmocka_unit_test(test_decode_region_matches_full_decode),
+		cmocka_unit_test(
+		    test_decode_region_streams_when_over_coef_limit),
 		cmocka_unit_test(
 		    test_decode_region_of_real_photo_crops_losslessly),
 		cmocka_unit_test(test_decode_png_colour_types),

@@ -211,6 +211,14 @@ test_decode_rejects_pixel_flood(void **state)
 	assert_int_equal(craft_png_raw(65500, 65500, 8, 2, 100, &p, &len), 0);
 	expect_error(p, len, IMAGING_ERR_TOO_LARGE);
 	free(p);
+	/*
+	 * Progressive at 30 MP: under the pixel cap, but its coefficients
+	 * (90 MB) would be held whole.
+	 */
+	assert_int_equal(craft_jpeg_sof_marker(0xc2, 6000, 5000, &p, &len), 0);
+	expect_error(p, len, IMAGING_ERR_TOO_LARGE);
+	assert_non_null(strstr(imaging_decoder_error(dec), "max_coef_pixels"));
+	free(p);
 }
 
 static void
