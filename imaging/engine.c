@@ -58,6 +58,10 @@ static void	scale_faces(struct imaging_analysis *, double, double);
 static int	card_hook(struct imaging_engine *, struct imaging_analysis *,
 		    const struct imaging_image *);
 static int	inside_quad(const float *, float, float);
+static float	quad_height(const float *);
+static void	refine_small_face(struct imaging_engine *,
+		    struct imaging_analysis *, int, const void *, size_t);
+static void	reason_remove(struct imaging_analysis *, const char *);
 static int	find_card_portrait(struct imaging_engine *,
 		    struct imaging_analysis *, const struct imaging_image *,
 		    float (*)[136]);
@@ -261,6 +265,11 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 		free(a);
 		return (NULL);
 	}
+	/* Last: a region decode reuses (invalidates) the working image. */
+	if (a->card_portrait >= 0)
+		refine_small_face(e, a, a->card_portrait, buf, len);
+	else if (a->side == IMAGING_SIDE_FRONT && a->primary >= 0)
+		refine_small_face(e, a, a->primary, buf, len);
 
 	/* Report geometry in the photo's own upright pixels. */
 	scale_faces(a, (double)a->width / img.width,
@@ -584,8 +593,13 @@ choose_faces(const struct imaging_engine *e, struct imaging_analysis *a)
 		/* Faces are in score order: the first of each kind wins. */
 		for (i = 0; i < a->nfaces; i++) {
 			f = &a->faces[i];
+			/*
+			 * A face taller than the card cannot be printed on
+			 * it: that is the live face in front of the card.
+			 */
 			in = inside_quad(a->card.quad, (f->box[0] + f->box[2]) / 2,
-			    (f->box[1] + f->box[3]) / 2);
+			    (f->box[1] + f->box[3]) / 2) &&
+			    f->box[3] - f->box[1] < quad_height(a->card.quad);
 			if (a->side == IMAGING_SIDE_FRONT) {
 				if (in && a->primary < 0)
 					a->primary = i;
@@ -826,7 +840,8 @@ find_card_portrait(struct imaging_engine *e, struct imaging_analysis *a,
 		return (0);
 	for (i = 0; i < a->nfaces; i++)
 		if (inside_quad(q, (a->faces[i].box[0] + a->faces[i].box[2]) / 2,
-		    (a->faces[i].box[1] + a->faces[i].box[3]) / 2))
+		    (a->faces[i].box[1] + a->faces[i].box[3]) / 2) &&
+		    a->faces[i].box[3] - a->faces[i].box[1] < quad_height(q))
 			return (0);
 
 	x1 = x2 = q[0];
@@ -881,6 +896,126 @@ find_card_portrait(struct imaging_engine *e, struct imaging_analysis *a,
 		a->nfaces++;
 	}
 	return (0);
+}
+
+/*
+ * A card portrait can be a few dozen pixels high at the working size
+ * while the photo itself holds several times more.  Decode just the
+ * region around it at a finer scale (imaging_decode_region), find it
+ * again there and replace its landmarks, embedding, liveness and size
+ * with the finer measurement.  Any failure keeps the coarse one.
+ * Coordinates stay in working-image pixels.
+ */
+#define REFINE_BELOW_PX		100
+#define REFINE_TARGET_PX	160
+
+static void
+refine_small_face(struct imaging_engine *e, struct imaging_analysis *a,
+    int idx, const void *buf, size_t len)
+{
+	struct imaging_face		*f = &a->faces[idx];
+	static struct imaging_face	 nf;
+	struct imaging_decode_info	 info;
+	struct imaging_image		 rimg;
+	struct imaging_rect		 rect;
+	struct face_box			 boxes[IMAGING_MAX_FACES], b;
+	float				 lm[136], cx, cy, side, sx, sy, px, py;
+	double				 wx, wy;
+	int				 n, kept, i, best, target, k;
+
+	if (f->size_px >= REFINE_BELOW_PX || a->width <= a->work_width ||
+	    buf == NULL)
+		return;
+	cx = (f->box[0] + f->box[2]) / 2;
+	cy = (f->box[1] + f->box[3]) / 2;
+	side = 3 * fmaxf(f->box[2] - f->box[0], f->box[3] - f->box[1]);
+	rect.x = (int)(cx - side / 2);
+	rect.y = (int)(cy - side / 2);
+	rect.width = rect.height = (int)side;
+	target = (int)(side * REFINE_TARGET_PX / f->size_px);
+	if (imaging_decode_region(e->dec, buf, len, a->work_width,
+	    a->work_height, &rect, target, &rimg, &info) == -1)
+		return;
+	/* Region pixel -> working pixel. */
+	wx = (double)a->work_width / a->width;
+	wy = (double)a->work_height / a->height;
+	sx = (float)((double)info.region.width / rimg.width);
+	sy = (float)((double)info.region.height / rimg.height);
+#define TO_WX(v)	((float)((info.region.x + (v) * sx) * wx))
+#define TO_WY(v)	((float)((info.region.y + (v) * sy) * wy))
+	if (face_cv_detect(e->fc, &rimg, 1, e->scores, e->boxes,
+	    FACE_MAX_PRIORS, &n) == -1)
+		return;
+	kept = face_detect_post(e->scores, e->boxes, n, rimg.width,
+	    rimg.height, e->opt.min_face_score, e->opt.nms_iou, e->order,
+	    boxes, IMAGING_MAX_FACES);
+	/* The best-scored face whose centre falls in the coarse box. */
+	best = -1;
+	for (i = 0; i < kept && best < 0; i++) {
+		px = TO_WX((boxes[i].x1 + boxes[i].x2) / 2);
+		py = TO_WY((boxes[i].y1 + boxes[i].y2) / 2);
+		if (px >= f->box[0] && px <= f->box[2] && py >= f->box[1] &&
+		    py <= f->box[3])
+			best = i;
+	}
+	if (best < 0)
+		return;
+	b = boxes[best];
+	if (describe_face(e, &rimg, &b, &nf, lm) == -1 ||
+	    embed_face(e, &rimg, lm, &nf) == -1 || !nf.has_embedding) {
+		imaging_error_clear(&e->err);
+		return;
+	}
+	nf.box[0] = TO_WX(b.x1);
+	nf.box[1] = TO_WY(b.y1);
+	nf.box[2] = TO_WX(b.x2);
+	nf.box[3] = TO_WY(b.y2);
+	for (k = 0; k < 10; k += 2) {
+		nf.landmarks[k] = TO_WX(nf.landmarks[k]);
+		nf.landmarks[k + 1] = TO_WY(nf.landmarks[k + 1]);
+	}
+#undef TO_WX
+#undef TO_WY
+	*f = nf;
+	/* size_px stays in the pixels analysed: the finer ones. */
+	if (f->size_px >= e->opt.min_face_px) {
+		if (idx == a->primary)
+			figure_set(&a->face_size, f->size_px,
+			    e->opt.min_face_px, 1, NULL);
+		if (idx == a->primary || a->card_portrait < 0 ||
+		    a->faces[a->primary].size_px >= e->opt.min_face_px)
+			reason_remove(a, IMAGING_REASON_FACE_TOO_SMALL);
+	}
+}
+
+static void
+reason_remove(struct imaging_analysis *a, const char *reason)
+{
+	int	i, j;
+
+	for (i = 0; i < a->nreasons; i++) {
+		if (strcmp(a->reasons[i], reason) != 0)
+			continue;
+		for (j = i + 1; j < a->nreasons; j++)
+			a->reasons[j - 1] = a->reasons[j];
+		a->nreasons--;
+		return;
+	}
+}
+
+/* Height of the quad's bounding box. */
+static float
+quad_height(const float *q)
+{
+	float	lo, hi;
+	int	i;
+
+	lo = hi = q[1];
+	for (i = 1; i < 4; i++) {
+		lo = fminf(lo, q[2 * i + 1]);
+		hi = fmaxf(hi, q[2 * i + 1]);
+	}
+	return (hi - lo);
 }
 
 /* Is (x, y) inside the convex quad q (4 corners, either winding)? */
