@@ -9,6 +9,9 @@
 
 #include "decode_priv.h"
 
+/* Scratch buffers up to this size are kept whatever the next call needs. */
+#define SCRATCH_KEEP	(32u * 1024 * 1024)
+
 static int	check_input(struct imaging_decoder *, const void *, size_t);
 
 struct imaging_decoder *
@@ -150,7 +153,12 @@ scratch_reserve(struct imaging_decoder *dec, struct scratch *s, size_t need)
 {
 	uint8_t	*p;
 
-	if (need <= s->cap)
+	/*
+	 * Grow to fit; shrink only when a big buffer (left by one huge
+	 * image) is far larger than needed, so a thread does not keep
+	 * hundreds of megabytes after a single full-size decode.
+	 */
+	if (need <= s->cap && (s->cap <= SCRATCH_KEEP || s->cap / 4 <= need))
 		return (0);
 	/* Free first: the old contents are never needed, and peaks halve. */
 	free(s->p);

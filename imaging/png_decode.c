@@ -4,6 +4,9 @@
  * palette and grey expanded, alpha composited over white) and an integer
  * box filter for scaling, applied row by row so that a non-interlaced PNG
  * is never held whole at full size.
+ *
+ * XXX An eXIf orientation chunk is ignored (phones send JPEG); PNGs are
+ * taken as upright, and gamma and colour profiles are not applied.
  */
 #include <setjmp.h>
 #include <string.h>
