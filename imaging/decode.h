@@ -75,9 +75,13 @@ struct imaging_decode_info {
  * @return a decoder, or NULL if memory or a TurboJPEG handle could not be
  * allocated.  Use it from one thread at a time.
  */
-struct imaging_decoder	*imaging_decoder_new(const struct imaging_limits *limits);
+struct imaging_decoder	*imaging_decoder_new(
+			    const struct imaging_limits *limits);
 
-/* Free a decoder and its buffers (and invalidate pixels it returned).  NULL is ignored. */
+/*
+ * Free a decoder and its buffers (invalidating pixels it returned).
+ * NULL is ignored.
+ */
 void			 imaging_decoder_free(struct imaging_decoder *dec);
 
 /*
@@ -138,10 +142,12 @@ int	imaging_decode_region(struct imaging_decoder *dec, const void *buf,
 struct imaging_limits	*imaging_decoder_limits(struct imaging_decoder *dec);
 
 /* The code (enum imaging_err) of the last error, IMAGING_OK after success. */
-int			 imaging_decoder_errcode(const struct imaging_decoder *dec);
+int			 imaging_decoder_errcode(
+			    const struct imaging_decoder *dec);
 
 /* The precise message of the last error ("" after success); never NULL. */
-const char		*imaging_decoder_error(const struct imaging_decoder *dec);
+const char		*imaging_decoder_error(
+			    const struct imaging_decoder *dec);
 
 /*
  * Identify a buffer by its magic bytes: IMAGING_FORMAT_JPEG,

@@ -19,8 +19,8 @@ struct scratch {
 struct imaging_decoder {
 	struct imaging_limits	 lim;
 	void			*tj_dec;	/* tjhandle */
-	void			*tj_xform;	/* tjhandle, made on first use */
-	struct scratch		 out;		/* pixels handed to the caller */
+	void			*tj_xform;	/* tjhandle, lazily made */
+	struct scratch		 out;		/* pixels given to the caller */
 	struct scratch		 tmp;		/* before orientation / crop */
 	struct scratch		 jpeg;		/* losslessly cropped JPEG */
 	struct scratch		 aux;		/* PNG rows, row pointers */

@@ -18,16 +18,16 @@ enum imaging_err {
 	IMAGING_ERR_NOMEM,		/* an allocation failed */
 	IMAGING_ERR_EMPTY,		/* zero bytes of input */
 	IMAGING_ERR_INPUT_TOO_LARGE,	/* more bytes than max_input_bytes */
-	IMAGING_ERR_FORMAT,		/* not a JPEG or PNG, or unsupported kind */
-	IMAGING_ERR_TRUNCATED,		/* the data ends before the image does */
+	IMAGING_ERR_FORMAT,		/* not JPEG/PNG, or unsupported kind */
+	IMAGING_ERR_TRUNCATED,		/* data ends before the image does */
 	IMAGING_ERR_CORRUPT,		/* structurally invalid image data */
 	IMAGING_ERR_TOO_LARGE,		/* more pixels than max_pixels */
 	IMAGING_ERR_TOO_SMALL,		/* under the minimum dimensions */
-	IMAGING_ERR_TOO_MANY_SCANS,	/* more progressive scans than allowed */
+	IMAGING_ERR_TOO_MANY_SCANS,	/* more scans than allowed */
 	IMAGING_ERR_PNG_BOMB,		/* PNG would inflate past its limit */
 	IMAGING_ERR_EXIF,		/* EXIF orientation unreadable */
 	IMAGING_ERR_REGION,		/* region empty or outside the image */
-	IMAGING_ERR_MODEL,		/* a model file is missing or unusable */
+	IMAGING_ERR_MODEL,		/* a model file missing or unusable */
 	IMAGING_ERR_CV,			/* the OpenCV layer failed */
 	IMAGING_ERR_OCR,		/* the OCR engine failed */
 	IMAGING_ERR_INTERNAL,		/* a library call failed unexpectedly */

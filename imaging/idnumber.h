@@ -44,7 +44,7 @@ struct idnumber_info {
 	int			province;	/* 11..83 */
 	struct idnumber_date	birth;
 	int			male;		/* 1 if the sequence is odd */
-	char			check;		/* the correct check character */
+	char			check;		/* the right check character */
 };
 
 /*

@@ -43,7 +43,7 @@ struct imaging_limits {
 	 * over it is cut from a streamed decode instead of a lossless crop.
 	 */
 	uint64_t	max_coef_pixels;
-	/* Most bytes a PNG's zlib stream may inflate to (raw rows + filter bytes). */
+	/* Most bytes a PNG's zlib stream may inflate to (rows + filters). */
 	size_t		max_png_bytes;
 	/* Long side, in pixels, that analysis works at. */
 	int		working_long_side;

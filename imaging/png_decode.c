@@ -17,7 +17,8 @@
 #include "jpeg_probe.h"
 
 #define PNG_SIG_LEN	8
-#define PNG_IHDR_END	33	/* signature, IHDR length, type, 13 bytes, CRC */
+/* Signature, IHDR length and type, 13 bytes of IHDR, CRC. */
+#define PNG_IHDR_END	33
 /* Ancillary chunks (iCCP, zTXt, ...) may not inflate past this. */
 #define PNG_CHUNK_MAX	(8u * 1024 * 1024)
 

@@ -16,7 +16,8 @@
 static struct imaging_decoder	*dec;
 
 static void
-check_image(const struct imaging_image *im, const struct imaging_decode_info *info)
+check_image(const struct imaging_image *im,
+    const struct imaging_decode_info *info)
 {
 	volatile unsigned	 sum = 0;
 	const uint8_t		*row;

@@ -96,7 +96,10 @@ int	 craft_png_encode(const struct imaging_image *img, int color_type,
 int	 craft_png_raw(uint32_t w, uint32_t h, int depth, int color_type,
 	    size_t inflated, uint8_t **out, size_t *outlen);
 
-/* Mean absolute difference per channel value of two equal-size images; -1 if sizes differ. */
+/*
+ * Mean absolute difference per channel value of two equal-size images;
+ * -1 if the sizes differ.
+ */
 double	 craft_mean_abs_diff(const struct imaging_image *a,
 	    const struct imaging_image *b);
 

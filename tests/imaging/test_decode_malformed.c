@@ -33,7 +33,7 @@ struct input {
 static struct imaging_decoder	*dec;
 static long			 rss_base_kb;
 static struct input		 photo;		/* a real JPEG */
-static struct input		 progressive;	/* a small real progressive JPEG */
+static struct input		 progressive;	/* small, real, progressive */
 static struct input		 small_png;	/* 640x480 PNG */
 static struct input		 scans5000;	/* progressive, 5000 scans */
 static struct input		 scans65;	/* one over the default cap */
@@ -74,7 +74,7 @@ expect_error(const uint8_t *p, size_t len, int code)
 		assert_true(strlen(imaging_decoder_error(dec)) > 0);
 		assert_null(out.pixels);
 		assert_int_equal(out.width, 0);
-		/* The region entry point refuses the same input the same way. */
+		/* The region entry point refuses it the same way. */
 		assert_int_equal(imaging_decode_region(dec, p, len, 1000,
 		    1000, &r, 0, &out, &info), -1);
 		assert_int_equal(imaging_decoder_errcode(dec), code);

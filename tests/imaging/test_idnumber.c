@@ -97,7 +97,7 @@ test_idnumber_x_check_digit_upper_and_lower(void **state)
 		assert_int_equal(idnumber_validate(n, &today, NULL),
 		    IDNUMBER_OK);
 		assert_string_equal(idnumber_normalize(n) + 17, "X");
-		/* X where a digit belongs is a checksum error, not a char one. */
+		/* A wrong digit where X belongs is a checksum error. */
 		n[17] = '0';
 		assert_int_equal(idnumber_validate(n, &today, NULL),
 		    IDNUMBER_ERR_CHECKSUM);
