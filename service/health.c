@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@ struct ready_job {
 };
 
 static void	ready_probe(void *);
+
+static atomic_ulong	probe_seq;
 
 int
 rn_healthz(struct http_request *req)
@@ -157,12 +160,15 @@ ready_probe(void *arg)
 {
 	struct ready_job	*job = arg;
 	char			 tmp[600], done[640];
+	unsigned long		 seq;
 	int			 fd;
 
-	snprintf(tmp, sizeof(tmp), "%s/.ready-%ld.tmp", rn_cfg.state_dir,
-	    (long)getpid());
-	snprintf(done, sizeof(done), "%s/.ready-%ld", rn_cfg.state_dir,
-	    (long)getpid());
+	/* Unique per probe: task threads run probes concurrently. */
+	seq = atomic_fetch_add(&probe_seq, 1);
+	snprintf(tmp, sizeof(tmp), "%s/.ready-%ld-%lu.tmp", rn_cfg.state_dir,
+	    (long)getpid(), seq);
+	snprintf(done, sizeof(done), "%s/.ready-%ld-%lu", rn_cfg.state_dir,
+	    (long)getpid(), seq);
 
 	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd == -1) {

@@ -1,0 +1,353 @@
+/*
+ * The service over real HTTP: a kore process with our module on a free
+ * loopback port.  One kore serves the group; tests that need another
+ * configuration start their own.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct harness	main_kore;
+
+/* Nothing in a log may show an ignored directive or a seccomp kill. */
+static void
+assert_log_clean(const struct harness *h)
+{
+	char	*log = harness_log(h);
+
+	if (strstr(log, "ignoring \"") != NULL ||
+	    strstr(log, "sandbox violation") != NULL ||
+	    strstr(log, "seccomp violation") != NULL)
+		fprintf(stderr, "# kore log:\n%s\n", log);
+	assert_null(strstr(log, "ignoring \""));
+	assert_null(strstr(log, "sandbox violation"));
+	assert_null(strstr(log, "seccomp violation"));
+	free(log);
+}
+
+static void
+assert_json_error(const struct http_reply *r, long status, const char *code)
+{
+	char	want[128];
+
+	assert_int_equal(r->status, status);
+	assert_non_null(strcasestr(r->headers,
+	    "content-type: application/json"));
+	snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\","
+	    "\"message\":\"", code);
+	assert_non_null(r->body);
+	assert_memory_equal(r->body, want, strlen(want));
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	return (harness_start(&main_kore, NULL));
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	harness_stop(&main_kore);
+	harness_cleanup(&main_kore);
+	return (0);
+}
+
+static void
+test_healthz_answers_alive(void **state)
+{
+	struct http_reply	r;
+
+	(void)state;
+	assert_int_equal(harness_http(&main_kore, "GET", "/healthz", NULL, 0,
+	    &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"status\":\"alive\""));
+	http_reply_free(&r);
+}
+
+static void
+test_readyz_reports_models_and_store(void **state)
+{
+	struct http_reply	r;
+
+	(void)state;
+	assert_int_equal(harness_http(&main_kore, "GET", "/readyz", NULL, 0,
+	    &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"models\":{\"ok\":true"));
+	assert_non_null(strstr(r.body, "\"store\":{\"ok\":true}"));
+	http_reply_free(&r);
+}
+
+struct burst {
+	int	ok;
+};
+
+static void *
+readyz_worker(void *arg)
+{
+	struct burst		*b = arg;
+	struct http_reply	 r;
+	int			 i;
+
+	for (i = 0; i < 10; i++) {
+		if (harness_http(&main_kore, "GET", "/readyz", NULL, 0,
+		    &r) == 0 && r.status == 200)
+			b->ok++;
+		http_reply_free(&r);
+	}
+	return (NULL);
+}
+
+/* A killed task thread shows only as a hang: 80 task requests answer. */
+static void
+test_task_route_answers_under_concurrency(void **state)
+{
+	pthread_t	th[8];
+	struct burst	b[8];
+	int		i, total;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < 8; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, readyz_worker,
+		    &b[i]), 0);
+	total = 0;
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		total += b[i].ok;
+	}
+	assert_int_equal(total, 80);
+}
+
+static void
+test_unknown_path_is_json_404(void **state)
+{
+	struct http_reply	r;
+
+	(void)state;
+	assert_int_equal(harness_http(&main_kore, "GET", "/v1/nothing/here",
+	    NULL, 0, &r), 0);
+	assert_json_error(&r, 404, "not_found");
+	http_reply_free(&r);
+}
+
+static void
+test_wrong_method_is_json_405_with_allow(void **state)
+{
+	struct http_reply	r;
+
+	(void)state;
+	assert_int_equal(harness_http(&main_kore, "DELETE", "/healthz", NULL,
+	    0, &r), 0);
+	assert_json_error(&r, 405, "method_not_allowed");
+	assert_non_null(strcasestr(r.headers, "allow: GET, HEAD"));
+	http_reply_free(&r);
+
+	assert_int_equal(harness_http(&main_kore, "POST", "/metrics", "{}", 2,
+	    &r), 0);
+	assert_json_error(&r, 405, "method_not_allowed");
+	http_reply_free(&r);
+}
+
+static void
+test_metrics_count_requests_by_route_and_status(void **state)
+{
+	struct http_reply	r;
+	int			i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(harness_http(&main_kore, "GET", "/nope-metrics",
+		    NULL, 0, &r), 0);
+		http_reply_free(&r);
+	}
+	assert_int_equal(harness_http(&main_kore, "GET", "/metrics", NULL, 0,
+	    &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strcasestr(r.headers, "content-type: text/plain"));
+	assert_non_null(strstr(r.body, "realname_build_info{version=\""));
+	/* Earlier tests add their own 404s: at least our three. */
+	const char *p = strstr(r.body, "realname_http_requests_total{route="
+	    "\"unmatched\",status=\"404\"} ");
+	assert_non_null(p);
+	assert_true(atoi(p + strlen("realname_http_requests_total{route="
+	    "\"unmatched\",status=\"404\"} ")) >= 3);
+	assert_non_null(strstr(r.body, "realname_http_request_duration_"
+	    "seconds_bucket{route=\"/readyz\",le=\"+Inf\"}"));
+	http_reply_free(&r);
+}
+
+static void
+test_body_over_limit_is_413_and_nothing_stored(void **state)
+{
+	struct harness		 h;
+	struct http_reply	 r;
+	char			*body, path[256];
+	DIR			*d;
+	struct dirent		*de;
+	int			 files;
+
+	(void)state;
+	assert_int_equal(harness_start(&h, "body_max_bytes = 4096\n"
+	    "json_body_max_bytes = 1024\nbody_disk_offload_bytes = 1024\n"),
+	    0);
+	body = malloc(64 * 1024);
+	assert_non_null(body);
+	memset(body, 'A', 64 * 1024);
+	assert_int_equal(harness_http(&h, "POST", "/v1/cases", body,
+	    64 * 1024, &r), 0);
+	assert_int_equal(r.status, 413);
+	http_reply_free(&r);
+	free(body);
+
+	/* The offload directory holds no body, whole or partial. */
+	snprintf(path, sizeof(path), "%s/tmp", h.dir);
+	d = opendir(path);
+	assert_non_null(d);
+	files = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			files++;
+	}
+	closedir(d);
+	assert_int_equal(files, 0);
+
+	/* And the service still answers. */
+	assert_int_equal(harness_http(&h, "GET", "/healthz", NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	harness_stop(&h);
+	assert_log_clean(&h);
+	harness_cleanup(&h);
+}
+
+static void
+test_access_log_has_no_query_strings(void **state)
+{
+	struct http_reply	 r;
+	char			*log;
+
+	(void)state;
+	assert_int_equal(harness_http(&main_kore, "GET",
+	    "/healthz?id_number=11010519491231002X&name=x", NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	http_reply_free(&r);
+	assert_int_equal(harness_http(&main_kore, "GET",
+	    "/v1/cases/11010519491231002X", NULL, 0, &r), 0);
+	http_reply_free(&r);
+	usleep(200 * 1000);
+	log = harness_log(&main_kore);
+	assert_non_null(strstr(log, "access method=GET route=/healthz"));
+	assert_null(strstr(log, "11010519491231002X"));
+	assert_null(strstr(log, "id_number"));
+	free(log);
+}
+
+static void
+test_bad_config_exits_nonzero_naming_the_key(void **state)
+{
+	struct harness	 h;
+	char		*log;
+
+	(void)state;
+	assert_int_equal(harness_start_late(&h, NULL,
+	    "task_threads = many\n"), -1);
+	log = harness_log(&h);
+	assert_non_null(strstr(log, "task_threads"));
+	free(log);
+	assert_true(WIFEXITED(h.exit_status));
+	assert_int_not_equal(WEXITSTATUS(h.exit_status), 0);
+	harness_cleanup(&h);
+}
+
+static void
+test_readyz_is_503_when_models_are_missing(void **state)
+{
+	struct harness		h;
+	struct http_reply	r;
+
+	(void)state;
+	assert_int_equal(harness_start(&h, "models_dir = /nonexistent\n"), 0);
+	assert_int_equal(harness_http(&h, "GET", "/readyz", NULL, 0, &r), 0);
+	assert_json_error(&r, 503, "not_ready");
+	assert_non_null(strstr(r.body, "SHA256SUMS"));
+	assert_non_null(strstr(r.body, "\"models\":{\"ok\":false"));
+	http_reply_free(&r);
+	harness_stop(&h);
+	harness_cleanup(&h);
+}
+
+/* Every route, tasks included, under seccomp tracing: no violation. */
+static void
+test_seccomp_tracing_finds_no_violation(void **state)
+{
+	static const char *paths[] = {
+		"/healthz", "/readyz", "/metrics", "/nope", "/readyz",
+	};
+	struct harness		 h;
+	struct http_reply	 r;
+	size_t			 i;
+	char			*log;
+
+	(void)state;
+	assert_int_equal(harness_start(&h, "seccomp_tracing = yes\n"), 0);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		assert_int_equal(harness_http(&h, "GET", paths[i], NULL, 0,
+		    &r), 0);
+		assert_true(r.status == 200 || r.status == 404);
+		http_reply_free(&r);
+	}
+	harness_stop(&h);
+	log = harness_log(&h);
+	assert_non_null(strstr(log, "seccomp tracing enabled"));
+	free(log);
+	assert_log_clean(&h);
+	harness_cleanup(&h);
+}
+
+static void
+test_main_log_is_clean(void **state)
+{
+	(void)state;
+	assert_log_clean(&main_kore);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_healthz_answers_alive),
+		cmocka_unit_test(test_readyz_reports_models_and_store),
+		cmocka_unit_test(test_task_route_answers_under_concurrency),
+		cmocka_unit_test(test_unknown_path_is_json_404),
+		cmocka_unit_test(test_wrong_method_is_json_405_with_allow),
+		cmocka_unit_test(
+		    test_metrics_count_requests_by_route_and_status),
+		cmocka_unit_test(test_body_over_limit_is_413_and_nothing_stored),
+		cmocka_unit_test(test_access_log_has_no_query_strings),
+		cmocka_unit_test(test_bad_config_exits_nonzero_naming_the_key),
+		cmocka_unit_test(test_readyz_is_503_when_models_are_missing),
+		cmocka_unit_test(test_seccomp_tracing_finds_no_violation),
+		cmocka_unit_test(test_main_log_is_clean),
+	};
+
+	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
+}

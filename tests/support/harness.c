@@ -1,0 +1,328 @@
+/*
+ * Integration harness.  kore runs in its own session so that stopping it
+ * (and its workers) never signals the test itself; under ASan builds the
+ * sanitizer runtime is preloaded into kore, which is not instrumented.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <curl/curl.h>
+
+#include "harness.h"
+
+static int	free_port(void);
+static int	run_to_file(char *const [], const char *, const char *);
+static void	sleep_ms(long);
+static size_t	collect(char *, size_t, size_t, void *);
+
+const char *
+harness_build_root(void)
+{
+	const char	*p = getenv("REALNAME_BUILD_ROOT");
+
+	return (p != NULL ? p : "build");
+}
+
+const char *
+harness_source_root(void)
+{
+	const char	*p = getenv("REALNAME_SOURCE_ROOT");
+
+	return (p != NULL ? p : ".");
+}
+
+int
+harness_start(struct harness *h, const char *extra)
+{
+	return (harness_start_late(h, extra, NULL));
+}
+
+int
+harness_start_late(struct harness *h, const char *extra, const char *late)
+{
+	FILE		*fp;
+	char		 kconf[256], tmpl[512], tool[512], path[512];
+	char		*render[5];
+	struct http_reply r;
+	int		 fd, i, status;
+	const char	*preload;
+
+	memset(h, 0, sizeof(*h));
+	h->pid = -1;
+	snprintf(h->dir, sizeof(h->dir), "/tmp/rn-it-XXXXXX");
+	if (mkdtemp(h->dir) == NULL)
+		return (-1);
+	snprintf(path, sizeof(path), "%s/run", h->dir);
+	(void)mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/tmp", h->dir);
+	(void)mkdir(path, 0700);
+	snprintf(h->conf, sizeof(h->conf), "%s/realname.conf", h->dir);
+	snprintf(h->log, sizeof(h->log), "%s/kore.log", h->dir);
+	snprintf(kconf, sizeof(kconf), "%s/kore.conf", h->dir);
+	h->port = free_port();
+
+	if ((fp = fopen(h->conf, "w")) == NULL)
+		return (-1);
+	fprintf(fp, "listen_port = %d\npublic_url = http://127.0.0.1:%d\n"
+	    "state_dir = %s\nmodels_dir = %s/assets/models\n"
+	    "module_path = %s/service/realname.so\nworkers = 2\n"
+	    "task_threads = 2\n%s\n", h->port, h->port, h->dir,
+	    harness_source_root(), harness_build_root(),
+	    extra != NULL ? extra : "");
+	fclose(fp);
+
+	snprintf(tool, sizeof(tool), "%s/service/realname-conf",
+	    harness_build_root());
+	snprintf(tmpl, sizeof(tmpl), "%s/deploy/kore.conf.in",
+	    harness_source_root());
+	render[0] = tool;
+	render[1] = "render";
+	render[2] = tmpl;
+	render[3] = h->conf;
+	render[4] = NULL;
+	if (run_to_file(render, kconf, h->log) != 0)
+		return (-1);
+	if (late != NULL) {
+		if ((fp = fopen(h->conf, "a")) == NULL)
+			return (-1);
+		fputs(late, fp);
+		fclose(fp);
+	}
+
+	if ((h->pid = fork()) == -1)
+		return (-1);
+	if (h->pid == 0) {
+		(void)setsid();
+		fd = open(h->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd != -1) {
+			(void)dup2(fd, 1);
+			(void)dup2(fd, 2);
+			(void)close(fd);
+		}
+		setenv("REALNAME_CONFIG", h->conf, 1);
+		/*
+		 * The test binary may run under ASan; kore is not built
+		 * with it, so the runtime that our module needs is
+		 * preloaded.  Leak checking is off: kore exits with live
+		 * allocations by design and LSan's tracer would trip the
+		 * seccomp filter.
+		 */
+		if ((preload = getenv("REALNAME_KORE_PRELOAD")) != NULL &&
+		    *preload != '\0') {
+			setenv("LD_PRELOAD", preload, 1);
+			setenv("ASAN_OPTIONS", "detect_leaks=0:"
+			    "abort_on_error=1", 1);
+		}
+		unsetenv("CMOCKA_MESSAGE_OUTPUT");
+		execlp("stdbuf", "stdbuf", "-oL", "-eL", "kore", "-c", kconf,
+		    "-f", "-n", "-r", (char *)NULL);
+		_exit(127);
+	}
+
+	/* Up to 60 s: sanitizer builds start slowly on a busy machine. */
+	for (i = 0; i < 600; i++) {
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+			h->exit_status = status;
+			h->pid = -1;
+			return (-1);
+		}
+		if (harness_http(h, "GET", "/healthz", NULL, 0, &r) == 0) {
+			status = (int)r.status;
+			http_reply_free(&r);
+			if (status == 200)
+				return (0);
+		}
+		sleep_ms(100);
+	}
+	(void)harness_stop(h);
+	return (-1);
+}
+
+int
+harness_stop(struct harness *h)
+{
+	int	status, i;
+
+	if (h->pid <= 0)
+		return (h->exit_status);
+	(void)kill(-h->pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
+			h->exit_status = status;
+			h->pid = -1;
+			return (status);
+		}
+		sleep_ms(100);
+	}
+	(void)kill(-h->pid, SIGKILL);
+	(void)waitpid(h->pid, &status, 0);
+	h->exit_status = status;
+	h->pid = -1;
+	return (status);
+}
+
+void
+harness_cleanup(struct harness *h)
+{
+	char	cmd[256];
+
+	if (h->dir[0] == '\0' || strncmp(h->dir, "/tmp/rn-it-", 11) != 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", h->dir);
+}
+
+char *
+harness_log(const struct harness *h)
+{
+	FILE	*fp;
+	char	*text;
+	long	 len;
+
+	if ((fp = fopen(h->log, "r")) == NULL)
+		return (strdup(""));
+	(void)fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	(void)fseek(fp, 0, SEEK_SET);
+	if (len < 0 || (text = calloc(1, (size_t)len + 1)) == NULL) {
+		fclose(fp);
+		return (strdup(""));
+	}
+	if (fread(text, 1, (size_t)len, fp) != (size_t)len)
+		text[0] = '\0';
+	fclose(fp);
+	return (text);
+}
+
+int
+harness_http(const struct harness *h, const char *method, const char *path,
+    const void *body, size_t len, struct http_reply *r)
+{
+	CURL			*c;
+	struct curl_slist	*hdrs;
+	char			 url[1024];
+	CURLcode		 rc;
+	FILE			*bf, *hf;
+	size_t			 hlen;
+
+	memset(r, 0, sizeof(*r));
+	if ((c = curl_easy_init()) == NULL)
+		return (-1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", h->port, path);
+	bf = open_memstream(&r->body, &r->len);
+	hf = open_memstream(&r->headers, &hlen);
+	hdrs = curl_slist_append(NULL, "Expect:");
+	(void)curl_easy_setopt(c, CURLOPT_URL, url);
+	(void)curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	(void)curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	(void)curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+	(void)curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	(void)curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	(void)curl_easy_setopt(c, CURLOPT_WRITEDATA, bf);
+	(void)curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	(void)curl_easy_setopt(c, CURLOPT_HEADERDATA, hf);
+	if (!strcmp(method, "HEAD"))
+		(void)curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body != NULL) {
+		(void)curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		(void)curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+	}
+	rc = curl_easy_perform(c);
+	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	fclose(bf);
+	fclose(hf);
+	if (rc != CURLE_OK && r->status == 0) {
+		http_reply_free(r);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+http_reply_free(struct http_reply *r)
+{
+	free(r->body);
+	free(r->headers);
+	memset(r, 0, sizeof(*r));
+}
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	return (fwrite(p, size, n, arg));
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof(sin);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		if (fd != -1)
+			close(fd);
+		return (18000 + (getpid() % 1000));
+	}
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
+}
+
+static int
+run_to_file(char *const argv[], const char *out, const char *err)
+{
+	pid_t	pid;
+	int	fd, status;
+
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd != -1)
+			(void)dup2(fd, 1);
+		fd = open(err, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd != -1)
+			(void)dup2(fd, 2);
+		/* The tool is ours and instrumented in ASan builds. */
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return (-1);
+	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	(void)nanosleep(&ts, NULL);
+}

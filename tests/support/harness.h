@@ -1,0 +1,62 @@
+/*
+ * Integration harness: a real kore process with our module on a free
+ * loopback port, a generated configuration, and an HTTP client.
+ */
+#ifndef RN_HARNESS_H
+#define RN_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct harness {
+	pid_t	 pid;
+	int	 port;
+	char	 dir[128];		/* private state directory */
+	char	 conf[256];		/* realname configuration */
+	char	 log[256];		/* kore's stdout + stderr */
+	int	 exit_status;		/* after harness_stop */
+};
+
+struct http_reply {
+	long	 status;
+	char	*body;
+	size_t	 len;
+	char	*headers;
+};
+
+/*
+ * Starts kore with the given extra configuration lines (may be NULL) and
+ * waits until /healthz answers.  Returns 0, or -1 if kore exited or did
+ * not answer within the wait (then h->exit_status holds its status).
+ */
+int	harness_start(struct harness *, const char *extra_conf);
+
+/*
+ * The same, but late_conf is appended to the realname configuration
+ * after the Kore configuration was rendered from it: what the module
+ * itself makes of a file the renderer never saw.
+ */
+int	harness_start_late(struct harness *, const char *extra_conf,
+	    const char *late_conf);
+
+/* Stops kore by its process group and waits.  Returns its exit status. */
+int	harness_stop(struct harness *);
+
+/* Removes the state directory. */
+void	harness_cleanup(struct harness *);
+
+/* Reads the whole log; caller frees. */
+char	*harness_log(const struct harness *);
+
+/* One request; body may be NULL.  Returns 0 or -1 (transport error). */
+int	harness_http(const struct harness *, const char *method,
+	    const char *path, const void *body, size_t len,
+	    struct http_reply *);
+
+void	http_reply_free(struct http_reply *);
+
+/* The paths meson gives the tests. */
+const char	*harness_build_root(void);
+const char	*harness_source_root(void);
+
+#endif
