@@ -411,9 +411,9 @@ quality_study(const char *models, struct photo *ph, int n,
 
 /*
  * Is fr_pose usable with the pre-processing in face_cv_pose()?  A
- * mirrored photo must negate yaw and keep pitch; a photo rotated by
- * +20 degrees must shift roll by 20 (sign by convention).  The same
- * checks on the landmark estimate for comparison.
+ * mirrored photo must negate yaw; a photo rotated by +20 degrees must
+ * shift roll by 20 (sign by convention).  The same checks on the
+ * landmark estimate, and how well the two agree across the set.
  */
 static void
 pose_study(const char *models, struct photo *ph, int n)
@@ -423,8 +423,9 @@ pose_study(const char *models, struct photo *ph, int n)
 	struct imaging_analysis	*a;
 	struct imaging_image	 c;
 	double			 yflip[2], rshift[2], rsd[2], yabs[2];
-	double			 v[3][2], yf, rr;
-	int			 i, w, cnt[2];
+	double			 v[3][2], yf, rr, corr;
+	static double		 pv[MAX_IMAGES][3][2];
+	int			 i, w, k, cnt[2], have[MAX_IMAGES];
 
 	imaging_options_default(&o);
 	o.optional_models = IMAGING_MODEL_POSE;
@@ -439,6 +440,7 @@ pose_study(const char *models, struct photo *ph, int n)
 	memset(rsd, 0, sizeof(rsd));
 	memset(yabs, 0, sizeof(yabs));
 	memset(cnt, 0, sizeof(cnt));
+	memset(have, 0, sizeof(have));
 	for (i = 0; i < n; i++) {
 		if (!ph[i].have)
 			continue;
@@ -454,6 +456,9 @@ pose_study(const char *models, struct photo *ph, int n)
 			v[0][w] = a->faces[a->primary].yaw.value;
 			v[1][w] = a->faces[a->primary].pitch.value;
 			v[2][w] = a->faces[a->primary].roll.value;
+			for (k = 0; k < 3; k++)
+				pv[i][k][w] = v[k][w];
+			have[i] |= 1 << w;
 			imaging_analysis_free(a);
 			if (bench_image_copy(&ph[i].img, &c) == -1)
 				continue;
@@ -489,6 +494,28 @@ pose_study(const char *models, struct photo *ph, int n)
 		    w == 0 ? "model" : "landmarks", cnt[w], yabs[w] / cnt[w],
 		    yflip[w] / cnt[w], rshift[w],
 		    sqrt(fmax(0, rsd[w] / cnt[w] - rshift[w] * rshift[w])));
+	}
+	/* Agreement of the two estimates across the set, per angle. */
+	for (k = 0; k < 3; k++) {
+		double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+		int m = 0;
+
+		for (i = 0; i < n; i++) {
+			if (have[i] != 3)
+				continue;
+			sx += pv[i][k][0];
+			sy += pv[i][k][1];
+			sxx += pv[i][k][0] * pv[i][k][0];
+			syy += pv[i][k][1] * pv[i][k][1];
+			sxy += pv[i][k][0] * pv[i][k][1];
+			m++;
+		}
+		if (m < 3)
+			continue;
+		corr = (sxy - sx * sy / m) / sqrt(fmax(1e-9, (sxx - sx * sx / m) *
+		    (syy - sy * sy / m)));
+		printf("pose %s: model vs landmarks correlation %.2f (n=%d)\n",
+		    k == 0 ? "yaw" : k == 1 ? "pitch" : "roll", corr, m);
 	}
 done:
 	imaging_engine_free(em);

@@ -101,7 +101,9 @@ float	face_pose_angle(const float logits[FACE_CV_POSE_BINS]);
  * from the eye line, yaw from where the nose tip sits between the face
  * outline (jaw points 0 and 16), pitch from where the nose tip sits
  * between the eye line and the mouth.  Rough (a few degrees to ~10),
- * but enough to refuse a profile or a strongly tilted head.
+ * but enough to refuse a profile or a strongly tilted head.  Signs as
+ * fr_pose: yaw > 0 nose towards the image's left, pitch > 0 head up,
+ * roll > 0 head tilted clockwise in the image.
  */
 void	face_pose_from_landmarks(const float lm68[136], float *yaw,
 	    float *pitch, float *roll);

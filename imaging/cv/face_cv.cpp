@@ -84,10 +84,14 @@ face_cv_open(const char *models_dir, int flags, int threads, int *why,
 		fc->detect_outs.push_back("scores");
 		fc->detect_outs.push_back("boxes");
 		if (fc->loaded & FACE_CV_LOAD_POSE) {
-			/* Yaw, pitch, roll heads in the graph's own names. */
-			fc->pose_outs = fc->pose.getUnconnectedOutLayersNames();
-			if (fc->pose_outs.size() != 3)
-				fc->loaded &= ~FACE_CV_LOAD_POSE;
+			/*
+			 * Yaw, pitch, roll heads by the graph's own names;
+			 * OpenCV lists them in another order (617, 618,
+			 * output), so ask for them by name.
+			 */
+			fc->pose_outs.push_back("output");
+			fc->pose_outs.push_back("617");
+			fc->pose_outs.push_back("618");
 		}
 		if (threads > 0)
 			cv::setNumThreads(threads);
