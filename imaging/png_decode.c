@@ -127,6 +127,13 @@ png_decode(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
 	out->height = y1 - y0;
 	out->stride = out->width * 3;
 	out->pixels = dec->out.p;
+	/* What the output covers exactly: whole k x k boxes. */
+	info->region.x = x0 * k;
+	info->region.y = y0 * k;
+	info->region.width = (x1 * k < (int)hd.w ? x1 * k : (int)hd.w) -
+	    x0 * k;
+	info->region.height = (y1 * k < (int)hd.h ? y1 * k : (int)hd.h) -
+	    y0 * k;
 	return (0);
 }
 

@@ -443,6 +443,17 @@ test_decode_png_scales_by_box_filter(void **state)
 	assert_int_equal(out.height, 360);
 	mad = craft_mean_abs_diff_scaled(&out, &src, 299, 149, 1, 1);
 	assert_true(mad == 0.0);
+	/* The same region at 1/2: 2x2 boxes from (298, 148). */
+	assert_int_equal(imaging_decode_region(dec, p, len, 428, 321, &r, 300,
+	    &out, &info), 0);
+	assert_int_equal(info.scale_denom, 2);
+	assert_int_equal(info.region.x, 298);
+	assert_int_equal(info.region.y, 148);
+	assert_int_equal(out.width, 301);
+	assert_int_equal(out.height, 181);
+	mad = craft_mean_abs_diff_scaled(&out, &src, info.region.x,
+	    info.region.y, 2, 1);
+	assert_true(mad >= 0 && mad < 0.5);
 	free(p);
 	craft_image_free(&src);
 }
