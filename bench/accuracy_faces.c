@@ -69,6 +69,8 @@ static double	median(const float *, const int *, int);
 static void	quality_study(const char *, struct photo *, int,
 		    const struct run *);
 static void	pose_study(const char *, struct photo *, int);
+static void	eye_study(const char *, struct photo *, int);
+static void	close_eyes(struct imaging_image *, const float *);
 
 int
 accuracy_faces(const char *models, const char *data,
@@ -122,6 +124,7 @@ accuracy_faces(const char *models, const char *data,
 
 	quality_study(models, ph, n, &bgr);
 	pose_study(models, ph, n);
+	eye_study(models, ph, n);
 
 	/* The summary uses the engine's default feed (BGR). */
 	res->ran = 1;
@@ -520,6 +523,122 @@ pose_study(const char *models, struct photo *ph, int n)
 done:
 	imaging_engine_free(em);
 	imaging_engine_free(el);
+}
+
+/*
+ * Does fr_eye tell open from closed eyes?  The set has open eyes only,
+ * so closed ones are drawn: each eye is painted over with the skin
+ * colour found just below it and a dark lash line across it.  A crude
+ * stand-in for a real closed eye: it shows whether the model responds,
+ * not how well it does on real blinks.
+ */
+static void
+eye_study(const char *models, struct photo *ph, int n)
+{
+	struct imaging_options	 o;
+	struct imaging_engine	*e;
+	struct imaging_analysis	*a;
+	struct imaging_image	 c;
+	float			 op[MAX_IMAGES], cl[MAX_IMAGES], five[10];
+	int			 ho[MAX_IMAGES], hc[MAX_IMAGES];
+	int			 i, open_fail, closed_pass, m;
+
+	imaging_options_default(&o);
+	o.optional_models = IMAGING_MODEL_EYE;
+	if ((e = imaging_engine_new(models, &o, NULL)) == NULL) {
+		printf("eyes: fr_eye not loadable\n");
+		return;
+	}
+	memset(ho, 0, sizeof(ho));
+	memset(hc, 0, sizeof(hc));
+	open_fail = closed_pass = m = 0;
+	for (i = 0; i < n; i++) {
+		if (!ph[i].have)
+			continue;
+		a = imaging_analyse_image(e, IMAGING_SIDE_FACE, &ph[i].img);
+		if (a == NULL || a->primary < 0 ||
+		    !a->faces[a->primary].eyes_open.measured) {
+			imaging_analysis_free(a);
+			continue;
+		}
+		op[i] = (float)a->faces[a->primary].eyes_open.value;
+		ho[i] = 1;
+		if (!a->faces[a->primary].eyes_open.pass) {
+			open_fail++;
+			printf("eyes: %s flagged eyes_closed (p_open %.3f)\n",
+			    ph[i].file, op[i]);
+		}
+		memcpy(five, a->faces[a->primary].landmarks, sizeof(five));
+		imaging_analysis_free(a);
+		if (bench_image_copy(&ph[i].img, &c) == -1)
+			continue;
+		close_eyes(&c, five);
+		a = imaging_analyse_image(e, IMAGING_SIDE_FACE, &c);
+		if (a != NULL && a->primary >= 0 &&
+		    a->faces[a->primary].eyes_open.measured) {
+			cl[i] = (float)a->faces[a->primary].eyes_open.value;
+			hc[i] = 1;
+			m++;
+			closed_pass += a->faces[a->primary].eyes_open.pass;
+		}
+		imaging_analysis_free(a);
+		bench_image_free(&c);
+	}
+	printf("eyes: open photos p_open median=%.3f flagged eyes_closed %d; "
+	    "painted-closed copies p_open median=%.3f passed as open %d/%d\n",
+	    median(op, ho, n), open_fail, median(cl, hc, n), closed_pass, m);
+	imaging_engine_free(e);
+}
+
+static void
+close_eyes(struct imaging_image *img, const float *f)
+{
+	double	iod, ex, ey, sx, sy, col[3], dx, dy;
+	int	k, x, y, c, cnt, t;
+	uint8_t	*p;
+
+	iod = hypot(f[2] - f[0], f[3] - f[1]);
+	for (k = 0; k < 2; k++) {
+		ex = f[2 * k];
+		ey = f[2 * k + 1];
+		/* Skin: the mean of a patch below the eye. */
+		col[0] = col[1] = col[2] = 0;
+		cnt = 0;
+		for (y = (int)(ey + 0.30 * iod); y < (int)(ey + 0.42 * iod);
+		    y++)
+			for (x = (int)(ex - 0.06 * iod); x < (int)(ex +
+			    0.06 * iod); x++) {
+				if (x < 0 || y < 0 || x >= img->width ||
+				    y >= img->height)
+					continue;
+				p = img->pixels + (size_t)y * img->stride + 3 * x;
+				for (c = 0; c < 3; c++)
+					col[c] += p[c];
+				cnt++;
+			}
+		if (cnt == 0)
+			continue;
+		for (c = 0; c < 3; c++)
+			col[c] /= cnt;
+		sx = 0.30 * iod;
+		sy = 0.14 * iod;
+		t = (int)fmax(1, iod / 45);
+		for (y = (int)(ey - sy); y <= (int)(ey + sy); y++)
+			for (x = (int)(ex - sx); x <= (int)(ex + sx); x++) {
+				if (x < 0 || y < 0 || x >= img->width ||
+				    y >= img->height)
+					continue;
+				dx = (x - ex) / sx;
+				dy = (y - ey) / sy;
+				if (dx * dx + dy * dy > 1)
+					continue;
+				p = img->pixels + (size_t)y * img->stride + 3 * x;
+				for (c = 0; c < 3; c++)
+					p[c] = (uint8_t)(fabs(y - (ey + 0.03 *
+					    iod)) <= t && fabs(dx) < 0.85 ?
+					    col[c] * 0.35 : col[c]);
+			}
+	}
 }
 
 static int

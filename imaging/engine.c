@@ -31,6 +31,9 @@ struct imaging_engine {
 	int			*order;
 };
 
+/* fr_eye's class for an open eye; see imaging.h on IMAGING_MODEL_EYE. */
+#define EYE_OPEN_CLASS	1
+
 struct jbuf {
 	char	*p;
 	size_t	 len;
@@ -103,6 +106,7 @@ imaging_options_default(struct imaging_options *o)
 	o->max_yaw = 35;
 	o->max_pitch = 35;
 	o->max_roll = 30;
+	o->min_eyes_open = 0.5;
 	/*
 	 * MODELS.md: 0.40-0.45 is a starting point on the faces set, to be
 	 * re-tuned on ID-portrait-vs-selfie pairs.
@@ -493,6 +497,27 @@ describe_face(struct imaging_engine *e, const struct imaging_image *img,
 	    fabs(pitch) <= e->opt.max_pitch, IMAGING_REASON_HEAD_POSE);
 	figure_set(&f->roll, roll, e->opt.max_roll,
 	    fabs(roll) <= e->opt.max_roll, IMAGING_REASON_HEAD_POSE);
+
+	if (face_cv_loaded(e->fc) & FACE_CV_LOAD_EYE) {
+		float	logits[2], p, worst;
+		int	k;
+
+		worst = 1;
+		for (k = 0; k < 2; k++) {
+			if (face_eye_crop(lm68, k, img->width, img->height,
+			    &r) == -1)
+				break;
+			if (face_cv_eye(e->fc, img, &r, logits) == -1)
+				return (imaging_error_set(&e->err,
+				    IMAGING_ERR_CV, "%s", face_cv_error(e->fc)));
+			p = face_softmax_at(logits, 2, EYE_OPEN_CLASS);
+			worst = fminf(worst, p);
+		}
+		if (k == 2)
+			figure_set(&f->eyes_open, worst, e->opt.min_eyes_open,
+			    worst >= e->opt.min_eyes_open,
+			    IMAGING_REASON_EYES_CLOSED);
+	}
 	return (0);
 }
 
@@ -565,9 +590,6 @@ embed_face(struct imaging_engine *e, const struct imaging_image *img,
 		    FACE_CV_LIVE_CLASSES, 0), 0, 1, NULL);
 	}
 
-	if (face_cv_loaded(e->fc) & FACE_CV_LOAD_EYE) {
-		/* XXX eye model pre-processing not established; see report. */
-	}
 	return (0);
 }
 

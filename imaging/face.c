@@ -121,6 +121,24 @@ face_pose_crop(const struct face_box *b, int w, int h,
 	return (0);
 }
 
+int
+face_eye_crop(const float lm[136], int which, int w, int h,
+    struct face_cv_rect *r)
+{
+	int	o;
+	float	cx, cy, side;
+
+	o = which ? 42 : 36;
+	cx = (lm[2 * (o + 1)] + lm[2 * (o + 2)] + lm[2 * (o + 4)] +
+	    lm[2 * (o + 5)]) / 4;
+	cy = (lm[2 * (o + 1) + 1] + lm[2 * (o + 2) + 1] +
+	    lm[2 * (o + 4) + 1] + lm[2 * (o + 5) + 1]) / 4;
+	side = (lm[2 * (o + 3)] - lm[2 * o]) * 1.6f;
+	if (side < 2)
+		return (-1);
+	return (square_inside(cx, cy, side, w, h, r));
+}
+
 void
 face_landmarks_to_image(const float cu[136], const struct face_cv_rect *r,
     float px[136])

@@ -70,6 +70,15 @@ int	face_pose_crop(const struct face_box *, int w, int h,
 	    struct face_cv_rect *);
 
 /*
+ * The eye crop for fr_eye: a square centred on the mean of the eye's
+ * upper and lower lid points (37,38,40,41 or 43,44,46,47), side 1.6x
+ * the corner-to-corner width (36-39 or 42-45), inside the image.
+ * which: 0 the image-left eye, 1 the image-right one.
+ */
+int	face_eye_crop(const float lm68[136], int which, int w, int h,
+	    struct face_cv_rect *);
+
+/*
  * Map 68 landmarks from crop units (0..1) to image pixels, then reduce
  * them to the five alignment points (MODELS.md): left eye = mean of
  * 37,38,40,41; right eye = mean of 43,44,46,47; nose = 30; mouth left =
