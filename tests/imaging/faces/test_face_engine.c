@@ -132,6 +132,92 @@ paste_scaled(const struct imaging_image *src, double scale,
 	}
 }
 
+/* Rotate `src` by `deg` (counter-clockwise on screen) about its centre
+ * into a new image of the same size, nearest neighbour, grey outside. */
+static void
+rotate_copy(const struct imaging_image *src, double deg,
+    struct imaging_image *dst)
+{
+	double	c, s, cx, cy, u, v;
+	int	x, y, sx, sy;
+
+	assert_int_equal(craft_image_alloc(dst, src->width, src->height), 0);
+	c = cos(deg * M_PI / 180);
+	s = sin(deg * M_PI / 180);
+	cx = src->width / 2.0;
+	cy = src->height / 2.0;
+	for (y = 0; y < dst->height; y++) {
+		for (x = 0; x < dst->width; x++) {
+			/* Inverse map: screen CCW by deg, y pointing down. */
+			u = c * (x - cx) - s * (y - cy) + cx;
+			v = s * (x - cx) + c * (y - cy) + cy;
+			sx = (int)u;
+			sy = (int)v;
+			if (sx < 0 || sy < 0 || sx >= src->width ||
+			    sy >= src->height)
+				memset(dst->pixels + (size_t)y * dst->stride +
+				    3 * x, 128, 3);
+			else
+				memcpy(dst->pixels + (size_t)y * dst->stride +
+				    3 * x, src->pixels + (size_t)sy *
+				    src->stride + 3 * sx, 3);
+		}
+	}
+}
+
+/* Three passes of a (2r+1) box blur, horizontal then vertical. */
+static void
+blur(struct imaging_image *img, int r)
+{
+	uint8_t	*row;
+	int	 pass, x, y, c, k, n, sum, len;
+
+	len = img->width > img->height ? img->width : img->height;
+	assert_non_null(row = malloc((size_t)len * 3));
+	for (pass = 0; pass < 6; pass++) {
+		int horiz = pass % 2 == 0;
+		int lines = horiz ? img->height : img->width;
+		int cnt = horiz ? img->width : img->height;
+
+		for (y = 0; y < lines; y++) {
+			for (x = 0; x < cnt; x++)
+				for (c = 0; c < 3; c++) {
+					sum = n = 0;
+					for (k = x - r; k <= x + r; k++) {
+						if (k < 0 || k >= cnt)
+							continue;
+						sum += horiz ? img->pixels[(size_t)y *
+						    img->stride + 3 * k + c] :
+						    img->pixels[(size_t)k *
+						    img->stride + 3 * y + c];
+						n++;
+					}
+					row[3 * x + c] = (uint8_t)(sum / n);
+				}
+			for (x = 0; x < cnt; x++)
+				memcpy(horiz ? img->pixels + (size_t)y *
+				    img->stride + 3 * x : img->pixels +
+				    (size_t)x * img->stride + 3 * y,
+				    row + 3 * x, 3);
+		}
+	}
+	free(row);
+}
+
+/* Every pixel value v becomes v * num / den, clipped. */
+static void
+scale_levels(struct imaging_image *img, int num, int den)
+{
+	size_t	i, n;
+	int	v;
+
+	n = (size_t)img->stride * img->height;
+	for (i = 0; i < n; i++) {
+		v = img->pixels[i] * num / den;
+		img->pixels[i] = (uint8_t)(v > 255 ? 255 : v);
+	}
+}
+
 static int
 has_reason(const struct imaging_analysis *a, const char *reason)
 {
@@ -374,6 +460,122 @@ test_engine_reports_rejected_photo_with_typed_code(void **state)
 	imaging_analysis_free(a);
 }
 
+static void
+test_engine_flags_head_pose_on_tilted_head(void **state)
+{
+	struct imaging_image	 src, rot;
+	struct imaging_analysis	*a;
+
+	(void)state;
+	load_photo("img1.jpg", 800, &src);
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &src));
+	assert_false(has_reason(a, IMAGING_REASON_HEAD_POSE));
+	imaging_analysis_free(a);
+
+	/* 40 degrees on screen is past the 30 degree roll limit. */
+	rotate_copy(&src, 40, &rot);
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &rot));
+	assert_int_equal(a->nfaces, 1);
+	assert_true(fabs(fabs(a->faces[0].roll.value) - 40) < 10);
+	assert_true(has_reason(a, IMAGING_REASON_HEAD_POSE));
+	imaging_analysis_free(a);
+	craft_image_free(&rot);
+	craft_image_free(&src);
+}
+
+static void
+test_engine_flags_blurry_face(void **state)
+{
+	struct imaging_image	 src;
+	struct imaging_analysis	*a;
+	double			 sharp;
+
+	(void)state;
+	load_photo("img8.jpg", 640, &src);
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &src));
+	assert_false(has_reason(a, IMAGING_REASON_FACE_BLURRY));
+	sharp = a->faces[0].sharpness.value;
+	imaging_analysis_free(a);
+
+	/* Out of focus: a blur of a few pixels on a ~370 px face. */
+	blur(&src, 4);
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &src));
+	assert_int_equal(a->nfaces, 1);
+	assert_true(a->faces[0].sharpness.value < sharp / 4);
+	assert_true(has_reason(a, IMAGING_REASON_FACE_BLURRY));
+	imaging_analysis_free(a);
+	craft_image_free(&src);
+}
+
+static void
+test_engine_flags_dark_and_bright_exposure(void **state)
+{
+	struct imaging_image	 src, dark, bright;
+	struct imaging_analysis	*a;
+
+	(void)state;
+	load_photo("img3.jpg", 800, &src);
+	assert_int_equal(craft_image_copy(&src, &dark), 0);
+	assert_int_equal(craft_image_copy(&src, &bright), 0);
+	scale_levels(&dark, 1, 5);
+	scale_levels(&bright, 3, 1);
+
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &src));
+	assert_false(has_reason(a, IMAGING_REASON_TOO_DARK));
+	assert_false(has_reason(a, IMAGING_REASON_TOO_BRIGHT));
+	imaging_analysis_free(a);
+
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &dark));
+	assert_true(has_reason(a, IMAGING_REASON_TOO_DARK));
+	assert_false(has_reason(a, IMAGING_REASON_TOO_BRIGHT));
+	imaging_analysis_free(a);
+
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &bright));
+	assert_true(has_reason(a, IMAGING_REASON_TOO_BRIGHT));
+	assert_false(has_reason(a, IMAGING_REASON_TOO_DARK));
+	imaging_analysis_free(a);
+	craft_image_free(&src);
+	craft_image_free(&dark);
+	craft_image_free(&bright);
+}
+
+static void
+test_engine_reads_eyes_only_with_the_eye_model(void **state)
+{
+	struct imaging_options	 o;
+	struct imaging_engine	*e;
+	struct imaging_image	 src;
+	struct imaging_analysis	*a;
+
+	(void)state;
+	load_photo("img1.jpg", 800, &src);
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &src));
+	assert_false(a->faces[0].eyes_open.measured);
+	assert_string_equal(a->faces[0].pose_source, "landmarks");
+	imaging_analysis_free(a);
+
+	imaging_options_default(&o);
+	o.optional_models = IMAGING_MODEL_EYE | IMAGING_MODEL_POSE;
+	assert_non_null(e = imaging_engine_new(models_dir(), &o, NULL));
+	assert_non_null(a = imaging_analyse_image(e, IMAGING_SIDE_FACE,
+	    &src));
+	assert_true(a->faces[0].eyes_open.measured);
+	assert_true(a->faces[0].eyes_open.pass);
+	assert_string_equal(a->faces[0].pose_source, "model");
+	assert_true(fabs(a->faces[0].roll.value) < 15);
+	imaging_analysis_free(a);
+	imaging_engine_free(e);
+	craft_image_free(&src);
+}
+
 int
 main(void)
 {
@@ -392,6 +594,11 @@ main(void)
 		cmocka_unit_test(test_engine_raises_no_reason_on_clean_photo),
 		cmocka_unit_test(
 		    test_engine_reports_rejected_photo_with_typed_code),
+		cmocka_unit_test(test_engine_flags_head_pose_on_tilted_head),
+		cmocka_unit_test(test_engine_flags_blurry_face),
+		cmocka_unit_test(test_engine_flags_dark_and_bright_exposure),
+		cmocka_unit_test(
+		    test_engine_reads_eyes_only_with_the_eye_model),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
