@@ -105,7 +105,7 @@ idcheck_provider_parse(const struct idcheck_provider *p, long http_status,
 	const struct jsonr_leaf		*leaf;
 	const struct idcheck_code	*entry;
 	char				 echo[IDCHECK_UPSTREAM_ID_MAX];
-	char				 why[IDCHECK_DETAIL_MAX + JSONR_ERR_MAX];
+	char				 why[IDCHECK_DETAIL_MAX * 2];
 	int64_t				 n;
 	int				 flag;
 

@@ -65,7 +65,7 @@ struct idcheck_provider {
 	const char			*resp_message;	/* required if set */
 	const char			*resp_similarity;
 	const char			*resp_billable;
-	const char			*resp_request_id;	/* echo of ours */
+	const char			*resp_request_id; /* our id echoed */
 	const char			*resp_upstream_id;
 
 	/*
