@@ -3,6 +3,7 @@
  * catches every exception: nothing C++ crosses into C.
  */
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -256,46 +257,13 @@ on_border(cv::Point p, cv::Point q, int w, int h)
 	return (false);
 }
 
-/*
- * Four lines from a convex polygon: drop sides lying on the image
- * border, keep the four longest of the rest in their cyclic order and
- * intersect neighbours.  Cut-off cards and rounded corners both end up
- * as their four true sides.
- */
+typedef std::array<cv::Point2d, 4> card_quad_t;
+
 static bool
-quad_from_poly(const std::vector<cv::Point> &poly, int w, int h,
-    cv::Point2d q[4])
+corners_from_lines(const cv::Point3d l[4], int w, int h, card_quad_t &q)
 {
-	std::vector<std::pair<double, int> >	len;
-	std::vector<int>			keep;
-	cv::Point3d				l[4];
-	size_t					i, k;
+	int	i;
 
-	k = poly.size();
-	if (k < 4)
-		return (false);
-	for (i = 0; i < k; i++) {
-		cv::Point	p = poly[i], r = poly[(i + 1) % k];
-
-		if (on_border(p, r, w, h))
-			continue;
-		len.push_back(std::make_pair(cv::norm(p - r), (int)i));
-	}
-	if (len.size() < 4)
-		return (false);
-	std::sort(len.begin(), len.end(),
-	    [](const std::pair<double, int> &a,
-	    const std::pair<double, int> &b) { return (a.first > b.first); });
-	for (i = 0; i < 4; i++)
-		keep.push_back(len[i].second);
-	std::sort(keep.begin(), keep.end());
-	for (i = 0; i < 4; i++) {
-		cv::Point	p = poly[keep[i]];
-		cv::Point	r = poly[(keep[i] + 1) % k];
-
-		if (!line_through(cv::Point2d(p), cv::Point2d(r), l[i]))
-			return (false);
-	}
 	for (i = 0; i < 4; i++) {
 		if (!intersect(l[(i + 3) % 4], l[i], q[i]))
 			return (false);
@@ -303,6 +271,112 @@ quad_from_poly(const std::vector<cv::Point> &poly, int w, int h,
 			return (false);
 	}
 	return (true);
+}
+
+/*
+ * Card outlines from a convex polygon.  Sides lying on the image border
+ * are dropped; the four longest of the rest, in their cyclic order, are
+ * intersected (rounded corners end up as their four true sides).  When
+ * the polygon touches the border the card may show only three sides:
+ * the missing one is then put parallel to the middle side, at the
+ * distance the card's aspect gives, once taking the middle side as a
+ * short side and once as a long one; edge support picks.
+ */
+static void
+quads_from_poly(const std::vector<cv::Point> &poly, int w, int h,
+    std::vector<card_quad_t> &out)
+{
+	std::vector<std::pair<double, int> >	len;
+	std::vector<int>			keep;
+	cv::Point3d				l[4];
+	card_quad_t					q;
+	size_t					i, k;
+	double					on_edge = 0, per = 0;
+	bool					border = false;
+
+	k = poly.size();
+	if (k < 3)
+		return;
+	for (i = 0; i < k; i++) {
+		cv::Point	p = poly[i], r = poly[(i + 1) % k];
+
+		per += cv::norm(p - r);
+		if (on_border(p, r, w, h)) {
+			border = true;
+			on_edge += cv::norm(p - r);
+			continue;
+		}
+		len.push_back(std::make_pair(cv::norm(p - r), (int)i));
+	}
+	std::sort(len.begin(), len.end(),
+	    [](const std::pair<double, int> &a,
+	    const std::pair<double, int> &b) { return (a.first > b.first); });
+	/* A long stretch along the border: the card runs out of frame. */
+	if (len.size() >= 4 && on_edge < 0.05 * per) {
+		keep.clear();
+		for (i = 0; i < 4; i++)
+			keep.push_back(len[i].second);
+		std::sort(keep.begin(), keep.end());
+		for (i = 0; i < 4; i++)
+			if (!line_through(cv::Point2d(poly[keep[i]]),
+			    cv::Point2d(poly[(keep[i] + 1) % k]), l[i]))
+				break;
+		if (i == 4 && corners_from_lines(l, w, h, q))
+			out.push_back(q);
+	}
+	/*
+	 * Three sides also stand for a card whose fourth side is lost in
+	 * a background of the same brightness, or behind a finger.
+	 */
+	(void)border;
+	if (len.size() < 3)
+		return;
+	keep.clear();
+	for (i = 0; i < 3; i++)
+		keep.push_back(len[i].second);
+	std::sort(keep.begin(), keep.end());
+	for (i = 0; i < 3; i++) {
+		cv::Point2d	a0 = poly[keep[i]];
+		cv::Point2d	a1 = poly[(keep[i] + 1) % k];
+		cv::Point2d	b0 = poly[keep[(i + 1) % 3]];
+		cv::Point2d	b1 = poly[(keep[(i + 1) % 3] + 1) % k];
+		cv::Point2d	c0 = poly[keep[(i + 2) % 3]];
+		cv::Point2d	c1 = poly[(keep[(i + 2) % 3] + 1) % k];
+		cv::Point2d	da = a1 - a0, db = b1 - b0, dc = c1 - c0, mid, n;
+		double		lb = cv::norm(db), r, seen;
+		int		t;
+
+		if (cv::norm(da) < 1 || lb < 1 || cv::norm(dc) < 1)
+			continue;
+		da *= 1.0 / cv::norm(da);
+		dc *= 1.0 / cv::norm(dc);
+		db *= 1.0 / lb;
+		/* A and C parallel (opposite ways round a polygon), B across. */
+		if (std::fabs(da.x * dc.y - da.y * dc.x) > 0.5 ||
+		    std::fabs(da.x * db.y - da.y * db.x) < 0.7)
+			continue;
+		mid = (a0 + a1 + c0 + c1) * 0.25;
+		n = cv::Point2d(-db.y, db.x);
+		if ((mid - b0).dot(n) < 0)
+			n = -n;
+		/* The missing side is beyond everything seen of the card. */
+		seen = 0;
+		for (t = 0; t < (int)k; t++)
+			seen = std::max(seen, (cv::Point2d(poly[t]) - b0).dot(n));
+		for (t = 0; t < 2; t++) {
+			cv::Point2d	d0;
+
+			r = t == 0 ? 85.6 / 54.0 : 54.0 / 85.6;
+			d0 = b0 + n * std::max(lb * r, seen + 1.0);
+			if (!line_through(a0, a1, l[0]) ||
+			    !line_through(b0, b1, l[1]) ||
+			    !line_through(c0, c1, l[2]) ||
+			    !line_through(d0, d0 + db, l[3]))
+				continue;
+			if (corners_from_lines(l, w, h, q))
+				out.push_back(q);
+		}
+	}
 }
 
 static double
@@ -403,6 +477,19 @@ refine_quad(const cv::Mat &g, cv::Point2d q[4], double radius)
 		q[i] = out[i];
 }
 
+/* Long over short side, opposite sides averaged. */
+static double
+quad_ratio(const cv::Point2d q[4])
+{
+	double	a, b;
+
+	a = cv::norm(q[0] - q[1]) + cv::norm(q[2] - q[3]);
+	b = cv::norm(q[1] - q[2]) + cv::norm(q[3] - q[0]);
+	if (a < 1 || b < 1)
+		return (0);
+	return (a > b ? a / b : b / a);
+}
+
 /* Order corners clockwise (in image coordinates, y down). */
 static void
 order_clockwise(cv::Point2d q[4])
@@ -454,15 +541,18 @@ is_convex(const cv::Point2d q[4])
 
 extern "C" int
 card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
-    struct card_cv_quad *out, int cap, int *n)
+    int work_long_side, struct card_cv_quad *out, int cap, int *n)
 {
 	try {
 		std::vector<std::vector<cv::Point> >	contours;
 		std::vector<cv::Mat>			ch;
 		std::vector<struct card_cv_quad>	cand;
-		cv::Mat		src, small, edges, e, grey;
-		double		s, min_area;
+		cv::Mat		src, small, edges, e, grey, g, mask;
+		cv::Mat		kernel = cv::getStructuringElement(
+				    cv::MORPH_ELLIPSE, cv::Size(7, 7));
+		double		s, min_area, otsu;
 		int		longside, i, cnt;
+		long		k;
 		size_t		c;
 
 		*n = 0;
@@ -470,9 +560,18 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 			return (-1);
 		src = wrap(bgr);
 		longside = std::max(src.cols, src.rows);
-		s = longside > FIND_LONG_SIDE ?
-		    (double)FIND_LONG_SIDE / longside : 1.0;
-		cv::resize(src, small, cv::Size(), s, s, cv::INTER_AREA);
+		/* Whole factors take OpenCV's fast area-averaging path. */
+		if (work_long_side < 100)
+			work_long_side = FIND_LONG_SIDE;
+		k = std::max(1L, std::lround((double)longside /
+		    work_long_side));
+		s = 1.0 / k;
+		if (k > 1)
+			cv::resize(src, small, cv::Size(src.cols / k,
+			    src.rows / k), 0, 0, cv::INTER_AREA);
+		else
+			small = src.clone();
+		s = (double)small.cols / src.cols;
 		cv::GaussianBlur(small, small, cv::Size(5, 5), 0);
 		cv::split(small, ch);
 		edges = cv::Mat::zeros(small.size(), CV_8U);
@@ -483,15 +582,34 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 		cv::dilate(edges, edges, cv::Mat());
 		cv::findContours(edges, contours, cv::RETR_LIST,
 		    cv::CHAIN_APPROX_SIMPLE);
+		/*
+		 * Textured surfaces join the card's edges into one contour;
+		 * a card is also usually the brightest large thing in the
+		 * picture, so outlines of bright regions are candidates too.
+		 */
+		cv::cvtColor(small, g, cv::COLOR_BGR2GRAY);
+		otsu = cv::threshold(g, mask, 0, 255,
+		    cv::THRESH_BINARY | cv::THRESH_OTSU);
+		for (i = 0; i < 6; i++) {
+			std::vector<std::vector<cv::Point> >	more;
+			double	level = otsu + (255 - otsu) * i / 8.0;
+
+			cv::threshold(g, mask, level, 255, cv::THRESH_BINARY);
+			cv::morphologyEx(mask, mask, cv::MORPH_OPEN, kernel);
+			cv::findContours(mask, more, cv::RETR_EXTERNAL,
+			    cv::CHAIN_APPROX_SIMPLE);
+			contours.insert(contours.end(), more.begin(),
+			    more.end());
+		}
 		min_area = min_area_frac * small.cols * small.rows;
 		cv::cvtColor(src, grey, cv::COLOR_BGR2GRAY);
 		for (c = 0; c < contours.size(); c++) {
 			std::vector<cv::Point>	hull, poly;
-			cv::Point2d		q[4];
-			struct card_cv_quad	cq;
+			std::vector<card_quad_t>	quads;
 			double			ha;
 
-			if (contours[c].size() < 4)
+			if (contours[c].size() < 4 ||
+			    cv::boundingRect(contours[c]).area() < min_area)
 				continue;
 			cv::convexHull(contours[c], hull);
 			ha = cv::contourArea(hull);
@@ -499,24 +617,33 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 				continue;
 			cv::approxPolyDP(hull, poly,
 			    0.01 * cv::arcLength(hull, true), true);
-			if (!quad_from_poly(poly, small.cols, small.rows, q))
-				continue;
-			for (i = 0; i < 4; i++)
-				q[i] *= 1.0 / s;
-			order_clockwise(q);
-			if (!is_convex(q))
-				continue;
-			refine_quad(grey, q, std::max(REFINE_RADIUS / s,
-			    (double)REFINE_RADIUS));
-			order_clockwise(q);
-			if (!is_convex(q))
-				continue;
-			for (i = 0; i < 4; i++) {
-				cq.pt[i].x = q[i].x;
-				cq.pt[i].y = q[i].y;
+			quads.clear();
+			quads_from_poly(poly, small.cols, small.rows, quads);
+			for (size_t qi = 0; qi < quads.size(); qi++) {
+				cv::Point2d	q[4];
+				struct card_cv_quad cq;
+
+				for (i = 0; i < 4; i++)
+					q[i] = quads[qi][i] * (1.0 / s);
+				order_clockwise(q);
+				/* Nothing card-shaped is worth refining. */
+				if (!is_convex(q) || quad_ratio(q) < 1.15 ||
+				    quad_ratio(q) > 2.3)
+					continue;
+				/* Coarse outline first, then the exact edge. */
+				refine_quad(grey, q, 2.0 * std::max(
+				    REFINE_RADIUS / s, (double)REFINE_RADIUS));
+				refine_quad(grey, q, REFINE_RADIUS);
+				order_clockwise(q);
+				if (!is_convex(q))
+					continue;
+				for (i = 0; i < 4; i++) {
+					cq.pt[i].x = q[i].x;
+					cq.pt[i].y = q[i].y;
+				}
+				cq.area = quad_area(q);
+				cand.push_back(cq);
 			}
-			cq.area = quad_area(q);
-			cand.push_back(cq);
 		}
 		std::sort(cand.begin(), cand.end(),
 		    [](const struct card_cv_quad &a,
@@ -555,7 +682,7 @@ card_cv_edge_support(const struct card_cv_mat *grey,
 {
 	try {
 		cv::Mat	g, gx, gy;
-		double	per = 0, step, pos;
+		double	per = 0, step, pos, base;
 		int	i, hit = 0, in = 0, total = 0;
 
 		*support = *inside = 0;
@@ -568,6 +695,12 @@ card_cv_edge_support(const struct card_cv_mat *grey,
 		if (per < 1)
 			return (-1);
 		step = per / count;
+		/*
+		 * The step is measured across +-base pixels, so that a
+		 * blurred edge (which the blur figure is there to report)
+		 * still counts as an edge.
+		 */
+		base = std::max(2.0, std::max(g.cols, g.rows) / 400.0);
 		pos = step / 2;
 		for (i = 0; i < 4; i++) {
 			cv::Point2d	a(pt[i].x, pt[i].y);
@@ -587,8 +720,8 @@ card_cv_edge_support(const struct card_cv_mat *grey,
 
 				total++;
 				for (t = -3; t <= 3; t++) {
-					cv::Point2d	p1 = c + nrm * (t - 1.0);
-					cv::Point2d	p2 = c + nrm * (t + 1.0);
+					cv::Point2d	p1 = c + nrm * (t - base);
+					cv::Point2d	p2 = c + nrm * (t + base);
 					double		v1 = sample(g, p1.x, p1.y);
 					double		v2 = sample(g, p2.x, p2.y);
 
@@ -602,7 +735,7 @@ card_cv_edge_support(const struct card_cv_mat *grey,
 				if (!ok)
 					continue;
 				in++;
-				if (best >= 16)
+				if (best >= 10)
 					hit++;
 			}
 			pos -= len;

@@ -83,9 +83,12 @@ int	card_cv_grey(const struct card_cv_mat *src, struct card_cv_mat *grey);
  * remaining four lines intersected, so a corner may lie outside the
  * image).  Writes up to `cap` candidates, larger first; *n their count.
  * min_area_frac: smallest hull area, as a fraction of the image.
+ * work_long_side: the edge work is done on the image shrunk by a whole
+ * factor to about this long side (0: 800); a smaller one finds the
+ * soft edges of a blurred card.
  */
 int	card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
-	    struct card_cv_quad *out, int cap, int *n);
+	    int work_long_side, struct card_cv_quad *out, int cap, int *n);
 
 /*
  * Fraction of `count` samples along the closed polygon `pt` (4 corners)

@@ -1226,7 +1226,7 @@ draw_live(struct gen *g, struct rng *r, struct card_cv_mat *canvas, int fi,
 	if ((src = face_image(g, fi)) == NULL)
 		return (-1);
 	sc = fmax((double)canvas->width / src->width,
-	    0.85 * canvas->height / src->height) * rng_range(r, 1.0, 1.1);
+	    (double)canvas->height / src->height) * rng_range(r, 1.0, 1.1);
 	w = src->width * sc;
 	hgt = src->height * sc;
 	x0 = (canvas->width - w) * rng_range(r, 0.4, 0.6);
@@ -1354,7 +1354,7 @@ gen_make(struct gen *g, uint64_t seed, int index,
 		    face_w * rng_range(&r, 0.9, 1.3)));
 		angle = rng_range(&r, -0.18, 0.18);
 		card_quad(&r, W * rng_range(&r, 0.3, 0.7),
-		    H * rng_range(&r, 0.78, 0.84), cw, angle, 0.04, t->quad);
+		    H * rng_range(&r, 0.7, 0.78), cw, angle, 0.04, t->quad);
 		{
 			double	minx, miny, maxx, maxy;
 
