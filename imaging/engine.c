@@ -275,6 +275,13 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 	else if (a->side == IMAGING_SIDE_FRONT && a->primary >= 0)
 		refine_small_face(e, a, a->primary, buf, len);
 
+	if (a->primary >= 0 && a->card_portrait >= 0 &&
+	    a->faces[a->primary].has_embedding &&
+	    a->faces[a->card_portrait].has_embedding)
+		figure_set(&a->live_vs_portrait, imaging_face_score(
+		    &a->faces[a->primary], &a->faces[a->card_portrait]), 0, 1,
+		    NULL);
+
 	/* Report geometry in the photo's own upright pixels. */
 	scale_faces(a, (double)a->width / img.width,
 	    (double)a->height / img.height);
@@ -1220,8 +1227,10 @@ janalysis(struct jbuf *j, const struct imaging_analysis *a)
 			jprintf(j, ",");
 		jface(j, &a->faces[i]);
 	}
-	jprintf(j, "],\"primary\":%d,\"card_portrait\":%d,\"quality\":{",
+	jprintf(j, "],\"primary\":%d,\"card_portrait\":%d,",
 	    a->primary, a->card_portrait);
+	jfigure(j, "live_vs_portrait", &a->live_vs_portrait, 0);
+	jprintf(j, ",\"quality\":{");
 	jfigure(j, "face_count", &a->face_count, 1);
 	jprintf(j, ",");
 	jfigure(j, "face_size", &a->face_size, 1);

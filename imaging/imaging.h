@@ -186,6 +186,11 @@ struct imaging_analysis {
 	int			 primary;
 	/* Holding selfie: index of the portrait printed on the card, or -1. */
 	int			 card_portrait;
+	/*
+	 * Holding selfie: cosine of the live face and the portrait on the
+	 * card it holds (value only; the decision is the caller's).
+	 */
+	struct imaging_figure	 live_vs_portrait;
 
 	/* Whole-photo quality figures. */
 	struct imaging_figure	 face_count;
