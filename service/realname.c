@@ -14,10 +14,12 @@
 #include "metrics.h"
 #include "models.h"
 #include "realname.h"
+#include "vault.h"
 
 struct rn_config	rn_cfg;
 int			rn_models_count = -1;
 char			rn_models_err[RN_CONFIG_ERR_MAX];
+struct vault		*rn_vault;
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
@@ -43,6 +45,8 @@ KORE_SECCOMP_FILTER("realname",
 	KORE_SYSCALL_ALLOW(getrusage),
 	KORE_SYSCALL_ALLOW(prlimit64),
 	KORE_SYSCALL_ALLOW(clock_getres),
+	KORE_SYSCALL_ALLOW(mlock),
+	KORE_SYSCALL_ALLOW(munlock),
 	/* files: stat, durable writes, directories */
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(statx),
@@ -87,7 +91,7 @@ void
 kore_parent_configure(int argc, char **argv)
 {
 	const char	*path;
-	char		 err[RN_CONFIG_ERR_MAX];
+	char		 err[RN_CONFIG_ERR_MAX], keys[RN_CONFIG_STR_MAX + 8];
 
 	(void)argc;
 	(void)argv;
@@ -103,6 +107,15 @@ kore_parent_configure(int argc, char **argv)
 		fprintf(stderr, "realname: config: %s\n", err);
 		exit(2);
 	}
+
+	/* Master keys for evidence at rest: made on first run, 0600. */
+	snprintf(keys, sizeof(keys), "%s/keys", rn_cfg.state_dir);
+	if ((rn_vault = vault_open(keys, 1, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "realname: keys: %s\n", err);
+		exit(1);
+	}
+	kore_log(LOG_NOTICE, "keys: master key %s active",
+	    vault_active_key_id(rn_vault));
 
 	if (rn_metrics_init() == -1) {
 		fprintf(stderr, "realname: metrics: cannot map shared "

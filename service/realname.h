@@ -15,4 +15,7 @@ extern struct rn_config	rn_cfg;
 extern int		rn_models_count;
 extern char		rn_models_err[RN_CONFIG_ERR_MAX];
 
+/* Master keys for evidence at rest, loaded (or made) at start. */
+extern struct vault	*rn_vault;
+
 #endif

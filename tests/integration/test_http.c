@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -323,6 +324,37 @@ test_seccomp_tracing_finds_no_violation(void **state)
 	harness_cleanup(&h);
 }
 
+/* First run: one 32-byte master key, 0600, in a 0700 directory. */
+static void
+test_first_run_creates_private_master_key(void **state)
+{
+	char		 path[512];
+	struct stat	 st;
+	DIR		*d;
+	struct dirent	*de;
+	int		 keys;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/keys", main_kore.dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	d = opendir(path);
+	assert_non_null(d);
+	keys = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "master-", 7) != 0)
+			continue;
+		keys++;
+		snprintf(path, sizeof(path), "%s/keys/%s", main_kore.dir,
+		    de->d_name);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		assert_int_equal(st.st_size, 32);
+	}
+	closedir(d);
+	assert_int_equal(keys, 1);
+}
+
 static void
 test_main_log_is_clean(void **state)
 {
@@ -346,6 +378,7 @@ main(void)
 		cmocka_unit_test(test_bad_config_exits_nonzero_naming_the_key),
 		cmocka_unit_test(test_readyz_is_503_when_models_are_missing),
 		cmocka_unit_test(test_seccomp_tracing_finds_no_violation),
+		cmocka_unit_test(test_first_run_creates_private_master_key),
 		cmocka_unit_test(test_main_log_is_clean),
 	};
 
