@@ -1169,7 +1169,11 @@ jfigure(struct jbuf *j, const char *name, const struct imaging_figure *f,
 		jprintf(j, "{\"measured\":false}");
 		return;
 	}
-	jprintf(j, "{\"measured\":true,\"value\":%.4g", f->value);
+	/* JSON has no NaN or infinity: a non-finite figure is null. */
+	if (isfinite(f->value))
+		jprintf(j, "{\"measured\":true,\"value\":%.4g", f->value);
+	else
+		jprintf(j, "{\"measured\":true,\"value\":null");
 	if (with_limit)
 		jprintf(j, ",\"limit\":%.4g,\"pass\":%s,\"reason\":",
 		    f->limit, f->pass ? "true" : "false");
