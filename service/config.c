@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 
 enum key_type {
 	KEY_INT,
+	KEY_INTFIELD,		/* an int, not an int64_t */
+	KEY_REAL,
 	KEY_BOOL,
 	KEY_STR,
 	KEY_ADDR,
@@ -31,35 +34,52 @@ struct key {
 	int64_t		 min;
 	int64_t		 max;
 	const char	*dflt;
+	double		 rmin;		/* KEY_REAL range */
+	double		 rmax;
 };
 
 #define OFF(f)		offsetof(struct rn_config, f)
 #define MIB		(1024 * 1024)
 
+/* Table rows: name, type, field, range, default. */
+#define INT(n, f, lo, hi, d)	{ n, KEY_INT, OFF(f), lo, hi, d, 0, 0 }
+#define INTF(n, f, lo, hi, d)	{ n, KEY_INTFIELD, OFF(f), lo, hi, d, 0, 0 }
+#define REAL(n, f, lo, hi, d)	{ n, KEY_REAL, OFF(f), 0, 0, d, lo, hi }
+#define OTHER(n, t, f, d)	{ n, t, OFF(f), 0, 0, d, 0, 0 }
+
 static const struct key keys[] = {
-	{ "listen_address", KEY_ADDR, OFF(listen_address), 0, 0, "127.0.0.1" },
-	{ "listen_port", KEY_INT, OFF(listen_port), 1, 65535, "8888" },
-	{ "public_url", KEY_URL, OFF(public_url), 0, 0,
-	    "http://127.0.0.1:8888" },
-	{ "workers", KEY_INT, OFF(workers), 1, 64, "2" },
-	{ "task_threads", KEY_INT, OFF(task_threads), 1, 64, "2" },
-	{ "worker_max_connections", KEY_INT, OFF(worker_max_connections),
-	    16, 65536, "512" },
-	{ "request_limit", KEY_INT, OFF(request_limit), 1, 100000, "1000" },
-	{ "body_max_bytes", KEY_INT, OFF(body_max_bytes), 1024,
-	    (int64_t)256 * MIB, "16777216" },
-	{ "json_body_max_bytes", KEY_INT, OFF(json_body_max_bytes), 256,
-	    16 * MIB, "65536" },
-	{ "body_disk_offload_bytes", KEY_INT, OFF(body_disk_offload_bytes),
-	    0, (int64_t)256 * MIB, "1048576" },
-	{ "body_timeout_s", KEY_INT, OFF(body_timeout_s), 1, 3600, "30" },
-	{ "header_timeout_s", KEY_INT, OFF(header_timeout_s), 1, 600, "10" },
-	{ "keepalive_s", KEY_INT, OFF(keepalive_s), 0, 3600, "20" },
-	{ "state_dir", KEY_STR, OFF(state_dir), 0, 0, "var" },
-	{ "models_dir", KEY_STR, OFF(models_dir), 0, 0, "assets/models" },
-	{ "module_path", KEY_STR, OFF(module_path), 0, 0,
-	    "build/service/realname.so" },
-	{ "seccomp_tracing", KEY_BOOL, OFF(seccomp_tracing), 0, 0, "no" },
+	OTHER("listen_address", KEY_ADDR, listen_address, "127.0.0.1"),
+	INT("listen_port", listen_port, 1, 65535, "8888"),
+	OTHER("public_url", KEY_URL, public_url, "http://127.0.0.1:8888"),
+	INT("workers", workers, 1, 64, "2"),
+	INT("task_threads", task_threads, 1, 64, "2"),
+	INT("worker_max_connections", worker_max_connections, 16, 65536,
+	    "512"),
+	INT("request_limit", request_limit, 1, 100000, "1000"),
+	INT("body_max_bytes", body_max_bytes, 1024, (int64_t)256 * MIB,
+	    "16777216"),
+	INT("json_body_max_bytes", json_body_max_bytes, 256, 16 * MIB,
+	    "65536"),
+	INT("body_disk_offload_bytes", body_disk_offload_bytes, 0,
+	    (int64_t)256 * MIB, "1048576"),
+	INT("body_timeout_s", body_timeout_s, 1, 3600, "30"),
+	INT("header_timeout_s", header_timeout_s, 1, 600, "10"),
+	INT("keepalive_s", keepalive_s, 0, 3600, "20"),
+	OTHER("state_dir", KEY_STR, state_dir, "var"),
+	OTHER("models_dir", KEY_STR, models_dir, "assets/models"),
+	OTHER("module_path", KEY_STR, module_path,
+	    "build/service/realname.so"),
+	OTHER("seccomp_tracing", KEY_BOOL, seccomp_tracing, "no"),
+
+	/* Decision rules (service/rules.h); tuned with bench/, not tests. */
+	REAL("face_accept_min", rules.face_accept_min, -1, 1, "0.45"),
+	REAL("face_reject_max", rules.face_reject_max, -1, 1, "0.20"),
+	REAL("card_portrait_min", rules.card_portrait_min, -1, 1, "0.35"),
+	REAL("liveness_min", rules.liveness_min, 0, 1, "0.50"),
+	REAL("ocr_confidence_min", rules.ocr_confidence_min, 0, 1, "0.80"),
+	REAL("duplicate_face_min", rules.duplicate_face_min, -1, 1, "0.60"),
+	INTF("id_cap", rules.id_cap, 1, 100, "5"),
+	INTF("min_age", rules.min_age, 0, 120, "16"),
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -88,6 +108,7 @@ rn_config_set(struct rn_config *cfg, const char *name, const char *value,
 	const struct key	*k;
 	char			*base, *end;
 	int64_t			 v;
+	double			 d;
 	size_t			 len;
 	struct in_addr		 a4;
 	struct in6_addr		 a6;
@@ -117,6 +138,30 @@ rn_config_set(struct rn_config *cfg, const char *name, const char *value,
 			return (-1);
 		}
 		memcpy(base, &v, sizeof(v));
+		return (0);
+	case KEY_INTFIELD:
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (len == 0 || *end != '\0' || errno != 0 ||
+		    !isdigit((unsigned char)value[0]) || v < k->min ||
+		    v > k->max) {
+			snprintf(err, errlen, "key '%s': '%s' is not a whole "
+			    "number in %" PRId64 "..%" PRId64, name, value,
+			    k->min, k->max);
+			return (-1);
+		}
+		*(int *)(void *)base = (int)v;
+		return (0);
+	case KEY_REAL:
+		errno = 0;
+		d = strtod(value, &end);
+		if (len == 0 || *end != '\0' || errno != 0 || !isfinite(d) ||
+		    d < k->rmin || d > k->rmax) {
+			snprintf(err, errlen, "key '%s': '%s' is not a number "
+			    "in %g..%g", name, value, k->rmin, k->rmax);
+			return (-1);
+		}
+		memcpy(base, &d, sizeof(d));
 		return (0);
 	case KEY_BOOL:
 		if (!strcmp(value, "yes") || !strcmp(value, "true")) {
@@ -224,6 +269,12 @@ rn_config_validate(const struct rn_config *cfg, char *err, size_t errlen)
 		    cfg->json_body_max_bytes, cfg->body_max_bytes);
 		return (-1);
 	}
+	if (cfg->rules.face_reject_max > cfg->rules.face_accept_min) {
+		snprintf(err, errlen, "key 'face_reject_max': %g exceeds "
+		    "face_accept_min %g", cfg->rules.face_reject_max,
+		    cfg->rules.face_accept_min);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -248,6 +299,7 @@ rn_config_format(const struct rn_config *cfg, const char *name, char *out,
 	const struct key	*k;
 	const char		*base;
 	int64_t			 v;
+	double			 d;
 
 	if ((k = key_find(name)) == NULL)
 		return (-1);
@@ -257,6 +309,13 @@ rn_config_format(const struct rn_config *cfg, const char *name, char *out,
 	case KEY_INT:
 		memcpy(&v, base, sizeof(v));
 		snprintf(out, outlen, "%" PRId64, v);
+		break;
+	case KEY_INTFIELD:
+		snprintf(out, outlen, "%d", *(const int *)(const void *)base);
+		break;
+	case KEY_REAL:
+		memcpy(&d, base, sizeof(d));
+		snprintf(out, outlen, "%.17g", d);
 		break;
 	case KEY_BOOL:
 		snprintf(out, outlen, "%s",

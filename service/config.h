@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rules.h"
+
 #define RN_CONFIG_STR_MAX	256
 #define RN_CONFIG_ERR_MAX	512
 
@@ -30,6 +32,7 @@ struct rn_config {
 	char		models_dir[RN_CONFIG_STR_MAX];
 	char		module_path[RN_CONFIG_STR_MAX];
 	int		seccomp_tracing;
+	struct rn_rules	rules;		/* decision thresholds and caps */
 };
 
 /* Fills every key with its embedded default. */

@@ -112,6 +112,10 @@ test_config_rejects_bad_values(void **state)
 		{ "public_url = ftp://x\n", "public_url" },
 		{ "body_max_bytes = 99999999999999999999\n", "body_max_bytes" },
 		{ "state_dir = \n", "state_dir" },
+		{ "face_accept_min = 1.5\n", "face_accept_min" },
+		{ "face_accept_min = nan\n", "face_accept_min" },
+		{ "liveness_min = 0.5x\n", "liveness_min" },
+		{ "id_cap = 0\n", "id_cap" },
 	};
 	struct rn_config	cfg;
 	char			err[RN_CONFIG_ERR_MAX];
@@ -151,6 +155,23 @@ test_config_reports_unreadable_file(void **state)
 }
 
 static void
+test_config_rule_thresholds_load(void **state)
+{
+	struct rn_config	cfg;
+	char			err[RN_CONFIG_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(load_text(&cfg, "face_accept_min = 0.5\n"
+	    "id_cap = 3\n", err, sizeof(err)), 0);
+	assert_true(cfg.rules.face_accept_min == 0.5);
+	assert_int_equal(cfg.rules.id_cap, 3);
+	assert_int_equal(load_text(&cfg, "face_reject_max = 0.6\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(rn_config_validate(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "face_reject_max"));
+}
+
+static void
 test_config_cross_check_json_limit(void **state)
 {
 	struct rn_config	cfg;
@@ -174,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_config_rejects_line_without_assignment),
 		cmocka_unit_test(test_config_reports_unreadable_file),
 		cmocka_unit_test(test_config_cross_check_json_limit),
+		cmocka_unit_test(test_config_rule_thresholds_load),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -1,0 +1,126 @@
+/*
+ * The reason catalogue.  Customer texts say what to do next, never which
+ * internal signal fired in a way that teaches an attacker the threshold.
+ */
+
+#include <string.h>
+
+#include "reasons.h"
+
+static const struct rn_reason_info catalogue[RN_REASON_COUNT] = {
+	[RN_REASON_ID_NUMBER_INVALID] = { "id_number_invalid",
+	    "身份证号码无效，请核对后重新填写。",
+	    "The ID number is not valid. Please check it and enter it again.",
+	    "declared number fails GB 11643 (length, region, birth date or "
+	    "check digit)", 1 },
+	[RN_REASON_CARD_EXPIRED] = { "card_expired",
+	    "身份证已过有效期，请使用有效期内的身份证。",
+	    "The ID card has expired. Please use a valid ID card.",
+	    "validity period on the back ended before today", 1 },
+	[RN_REASON_OCR_NUMBER_MISMATCH] = { "ocr_number_mismatch",
+	    "证件上的号码与填写的号码不一致，请核对后重新提交。",
+	    "The number on the card does not match the number you entered. "
+	    "Please check and submit again.",
+	    "OCR read a valid number on the card that differs from the "
+	    "declared one", 1 },
+	[RN_REASON_OCR_UNREADABLE] = { "ocr_unreadable",
+	    "我们正在人工核对您的证件，请耐心等待。",
+	    "We are checking your ID card by hand. Please wait.",
+	    "the card number could not be read with confidence", 0 },
+	[RN_REASON_FACE_MISMATCH] = { "face_mismatch",
+	    "本人照片与证件照不符，请本人持本人身份证重新拍摄。",
+	    "Your photo does not match the ID card portrait. Please take the "
+	    "photo yourself, holding your own ID card.",
+	    "live face vs front-card portrait below the reject threshold", 1 },
+	[RN_REASON_FACE_UNCERTAIN] = { "face_uncertain",
+	    "我们正在人工核对您的照片，请耐心等待。",
+	    "We are checking your photos by hand. Please wait.",
+	    "live face vs front-card portrait between the reject and accept "
+	    "thresholds", 0 },
+	[RN_REASON_CARD_PORTRAIT_MISMATCH] = { "card_portrait_mismatch",
+	    "我们正在人工核对您的证件，请耐心等待。",
+	    "We are checking your ID card by hand. Please wait.",
+	    "the card held in the selfie does not match the front-card "
+	    "portrait", 0 },
+	[RN_REASON_LIVENESS_LOW] = { "liveness_low",
+	    "我们正在人工核对您的照片，请耐心等待。",
+	    "We are checking your photos by hand. Please wait.",
+	    "liveness p(live) of the selfie face below the minimum "
+	    "(possible print or screen)", 0 },
+	[RN_REASON_UPSTREAM_MISMATCH] = { "identity_mismatch",
+	    "姓名与身份证号码不一致，请核对后重新填写。",
+	    "The name does not match the ID number. Please check both and "
+	    "enter them again.",
+	    "national ID check: 不一致 (name and number disagree)", 1 },
+	[RN_REASON_UPSTREAM_NOT_FOUND] = { "identity_not_found",
+	    "身份证号码查询无结果，请核对后重新填写。",
+	    "This ID number was not found. Please check it and enter it "
+	    "again.",
+	    "national ID check: 库中无此号", 1 },
+	[RN_REASON_UPSTREAM_CARD_STATE] = { "card_not_valid",
+	    "该身份证状态异常，无法办理，请使用有效身份证。",
+	    "This ID card cannot be used. Please use a valid ID card.",
+	    "national ID check: card state error (cancelled, lost)", 0 },
+	[RN_REASON_UPSTREAM_FACE_MISMATCH] = { "registry_face_mismatch",
+	    "我们正在人工核对您的照片，请耐心等待。",
+	    "We are checking your photos by hand. Please wait.",
+	    "national ID check: face similarity below the provider's or our "
+	    "threshold", 0 },
+	[RN_REASON_UPSTREAM_NO_PHOTO] = { "registry_no_photo",
+	    "我们正在人工核对您的资料，请耐心等待。",
+	    "We are checking your details by hand. Please wait.",
+	    "national ID check: no registry photo to compare", 0 },
+	[RN_REASON_UPSTREAM_INVALID_INPUT] = { "registry_invalid_input",
+	    "我们正在人工核对您的资料，请耐心等待。",
+	    "We are checking your details by hand. Please wait.",
+	    "national ID check refused the input although it passed local "
+	    "checks", 0 },
+	[RN_REASON_UPSTREAM_UNAVAILABLE] = { "registry_unavailable",
+	    "我们正在人工核对您的资料，请耐心等待。",
+	    "We are checking your details by hand. Please wait.",
+	    "national ID check gave no answer (errors, timeouts, rate limit) "
+	    "until the deadline", 0 },
+	[RN_REASON_ID_CAP_REACHED] = { "id_cap_reached",
+	    "该身份证名下号码数量已达上限，无法继续办理。",
+	    "This ID card already has the maximum number of phone numbers.",
+	    "active approved cases for this ID number at the cap", 0 },
+	[RN_REASON_DUPLICATE_FACE] = { "duplicate_face",
+	    "我们正在人工核对您的资料，请耐心等待。",
+	    "We are checking your details by hand. Please wait.",
+	    "the same face appears in a case under another ID number", 0 },
+	[RN_REASON_REUSED_IMAGE] = { "reused_image",
+	    "我们正在人工核对您的照片，请耐心等待。",
+	    "We are checking your photos by hand. Please wait.",
+	    "an image identical to one in another case was uploaded", 0 },
+	[RN_REASON_UNDER_MIN_AGE] = { "under_min_age",
+	    "未达到办理年龄，需由监护人办理，我们将人工核对。",
+	    "You are under the minimum age; a guardian must apply. We will "
+	    "check by hand.",
+	    "birth date from the ID number gives an age under min_age", 0 },
+	[RN_REASON_SIGNAL_MISSING] = { "signal_missing",
+	    "我们正在人工核对您的资料，请耐心等待。",
+	    "We are checking your details by hand. Please wait.",
+	    "a signal needed for approval was not measured", 0 },
+};
+
+const struct rn_reason_info *
+rn_reason_info(enum rn_reason r)
+{
+	if ((unsigned int)r >= RN_REASON_COUNT)
+		return (NULL);
+	return (&catalogue[r]);
+}
+
+int
+rn_reason_from_code(const char *code, enum rn_reason *out)
+{
+	int	i;
+
+	for (i = 0; i < RN_REASON_COUNT; i++) {
+		if (!strcmp(catalogue[i].code, code)) {
+			*out = (enum rn_reason)i;
+			return (0);
+		}
+	}
+	return (-1);
+}

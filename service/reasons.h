@@ -1,0 +1,48 @@
+/*
+ * The reason catalogue: every reason a decision or a retake can give,
+ * with a stable code (API, store, metrics), the customer's text in
+ * zh-CN and en, the reviewer's internal text, and whether the customer
+ * may try again.  Codes never change once shipped; append only.
+ */
+#ifndef RN_REASONS_H
+#define RN_REASONS_H
+
+enum rn_reason {
+	RN_REASON_ID_NUMBER_INVALID,
+	RN_REASON_CARD_EXPIRED,
+	RN_REASON_OCR_NUMBER_MISMATCH,
+	RN_REASON_OCR_UNREADABLE,
+	RN_REASON_FACE_MISMATCH,
+	RN_REASON_FACE_UNCERTAIN,
+	RN_REASON_CARD_PORTRAIT_MISMATCH,
+	RN_REASON_LIVENESS_LOW,
+	RN_REASON_UPSTREAM_MISMATCH,
+	RN_REASON_UPSTREAM_NOT_FOUND,
+	RN_REASON_UPSTREAM_CARD_STATE,
+	RN_REASON_UPSTREAM_FACE_MISMATCH,
+	RN_REASON_UPSTREAM_NO_PHOTO,
+	RN_REASON_UPSTREAM_INVALID_INPUT,
+	RN_REASON_UPSTREAM_UNAVAILABLE,
+	RN_REASON_ID_CAP_REACHED,
+	RN_REASON_DUPLICATE_FACE,
+	RN_REASON_REUSED_IMAGE,
+	RN_REASON_UNDER_MIN_AGE,
+	RN_REASON_SIGNAL_MISSING,
+	RN_REASON_COUNT
+};
+
+struct rn_reason_info {
+	const char	*code;
+	const char	*text_zh;
+	const char	*text_en;
+	const char	*internal;
+	int		 retry_allowed;
+};
+
+/* The entry for reason, or NULL if out of range. */
+const struct rn_reason_info	*rn_reason_info(enum rn_reason);
+
+/* The reason with this code.  Returns 0, or -1 if none has it. */
+int	rn_reason_from_code(const char *, enum rn_reason *);
+
+#endif
