@@ -339,10 +339,20 @@ imaging_compare(struct imaging_engine *e, const struct imaging_analysis *a,
 	}
 	fa = &a->faces[a->primary];
 	fb = &b->faces[b->primary];
-	if (!fa->has_embedding || !fb->has_embedding)
+	return (imaging_compare_faces(e, fa, fb, out));
+}
+
+int
+imaging_compare_faces(struct imaging_engine *e, const struct imaging_face *a,
+    const struct imaging_face *b, struct imaging_comparison *out)
+{
+	imaging_error_clear(&e->err);
+	memset(out, 0, sizeof(*out));
+	out->threshold = e->opt.match_threshold;
+	if (a == NULL || b == NULL || !a->has_embedding || !b->has_embedding)
 		return (imaging_error_set(&e->err, IMAGING_ERR_ARG,
 		    "a face has no embedding"));
-	out->score = imaging_face_score(fa, fb);
+	out->score = imaging_face_score(a, b);
 	out->match = out->score >= out->threshold;
 	return (0);
 }

@@ -276,6 +276,15 @@ int	imaging_compare(struct imaging_engine *,
 	    const struct imaging_analysis *a, const struct imaging_analysis *b,
 	    struct imaging_comparison *out);
 
+/*
+ * Compare two particular faces (e.g. a holding selfie's card portrait
+ * with the front's portrait).  -1 with IMAGING_ERR_ARG if either has no
+ * embedding.
+ */
+int	imaging_compare_faces(struct imaging_engine *,
+	    const struct imaging_face *a, const struct imaging_face *b,
+	    struct imaging_comparison *out);
+
 /* Cosine score of two faces (0 if either has no embedding). */
 float	imaging_face_score(const struct imaging_face *,
 	    const struct imaging_face *);
