@@ -693,6 +693,10 @@ judge_quality(const struct imaging_engine *e, struct imaging_analysis *a,
 	if (a->side == IMAGING_SIDE_HOLDING && a->card.measured &&
 	    a->card.found && a->card_portrait < 0)
 		reason_add(a, IMAGING_REASON_NO_CARD_PORTRAIT);
+	/* Every face lies on the card: the live face is missing. */
+	if (a->side == IMAGING_SIDE_HOLDING && a->nfaces > 0 &&
+	    a->primary < 0)
+		reason_add(a, IMAGING_REASON_NO_FACE);
 	if (a->side != IMAGING_SIDE_BACK) {
 		figure_set(&a->face_count, a->nfaces, want,
 		    a->nfaces > 0 && a->nfaces <= want, a->nfaces == 0 ?
