@@ -1,0 +1,96 @@
+/*
+ * Inside the store: what a backend provides.  store.c holds every query
+ * once, written in the SQL both engines accept, with parameters named
+ * $1..$n (SQLite binds them by name, PostgreSQL by position), so the two
+ * backends run the same statements and differ only in connection,
+ * transaction and locking details.  Nothing here is for callers.
+ */
+#ifndef RN_STORE_BACKEND_H
+#define RN_STORE_BACKEND_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define STORE_PARAMS_MAX	16
+
+enum sval_type {
+	SVAL_NULL,
+	SVAL_TEXT,
+	SVAL_INT,
+	SVAL_BLOB,
+};
+
+/* One query parameter. */
+struct sval {
+	enum sval_type	 type;
+	const char	*text;
+	int64_t		 i;
+	const void	*blob;
+	size_t		 len;
+};
+
+/* One result cell: always NUL-terminated, also blobs. */
+struct scell {
+	char	*p;
+	size_t	 len;
+	int	 null;
+};
+
+/* A whole result, copied out of the engine. */
+struct sres {
+	size_t		 nrows;
+	size_t		 ncols;
+	struct scell	*cells;
+};
+
+struct store_backend {
+	const char	*name;		/* the deploy/sql/ subdirectory */
+	/* Appended to the queue's SELECT: row locks that skip others'. */
+	const char	*claim_lock;
+	const char	*ping_sql;
+	int	(*open)(struct store *, const char *target);
+	void	(*close)(struct store *);
+	/* A write transaction: SQLite takes the write lock at once. */
+	int	(*begin)(struct store *);
+	int	(*commit)(struct store *);
+	/* Never overwrites the error that made the caller roll back. */
+	void	(*rollback)(struct store *);
+	/*
+	 * One statement.  res (may be NULL) receives the rows; changes (may
+	 * be NULL) the rows written.
+	 */
+	int	(*exec)(struct store *, const char *sql, const struct sval *,
+		    size_t nparams, struct sres *res, int64_t *changes);
+	/* Several statements without parameters (migrations). */
+	int	(*script)(struct store *, const char *sql);
+	/*
+	 * Serialises transactions that take the same lock until they end
+	 * (the audit chain's tail, migrations).  SQLite's write lock
+	 * already does.
+	 */
+	int	(*lock)(struct store *, int64_t key);
+};
+
+struct store {
+	const struct store_backend	*be;
+	void				*conn;
+	int				 in_tx;
+	enum store_code			 code;
+	char				 err[STORE_ERR_MAX];
+};
+
+extern const struct store_backend	store_backend_sqlite;
+extern const struct store_backend	store_backend_pg;
+
+/* Sets the handle's error; returns -1 for `return (store_fail(...))`. */
+int	store_fail(struct store *, enum store_code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+void	store_res_free(struct sres *);
+const struct scell	*store_res_cell(const struct sres *, size_t row,
+			    size_t col);
+
+#endif
