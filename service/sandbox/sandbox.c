@@ -1,0 +1,597 @@
+/*
+ * idcheck-sandbox: a Kore application that speaks the ID check provider
+ * protocol (see idcheck_provider.h) over a registry of synthetic people,
+ * with faults on demand and a call counter for tests.
+ *
+ * Configuration comes from the environment, read once in the parent:
+ *   IDCHECK_SANDBOX_REGISTRY	registry file (registry.h)
+ *   IDCHECK_SANDBOX_KEYS	"id:hexsecret[,id:hexsecret...]"
+ *   IDCHECK_SANDBOX_BIND	the address sandbox.conf binds; the admin
+ *				routes exist only when it is loopback
+ *
+ * One worker only: the replay cache and the request-id table live in
+ * the worker.  The call counter and the fault schedule live in shared
+ * memory so the admin route reads what the verify route wrote.
+ *
+ * Logs carry routes, statuses and codes, never a name or a number.
+ */
+
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/seccomp.h>
+
+#include <sodium.h>
+
+#include "fault.h"
+#include "idcheck_provider.h"
+#include "jsonr.h"
+#include "jsonw.h"
+#include "registry.h"
+#include "sign.h"
+
+#define SBX_KEYS_MAX		8
+#define SBX_REPLAY_SLOTS	4096
+#define SBX_IDS_MAX		4096
+#define SBX_REQUEST_ID_MAX	64
+#define SBX_BODY_MAX		(8 * 1024 * 1024)
+#define SBX_REPLY_MAX		4096
+
+/* What a proxy in front of a dead provider sends. */
+#define BAD_GATEWAY	"<html><body>502 Bad Gateway</body></html>"
+
+void	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+int	sbx_verify(struct http_request *);
+int	sbx_admin_calls(struct http_request *);
+int	sbx_admin_faults(struct http_request *);
+int	sbx_admin_reset(struct http_request *);
+int	sbx_not_found(struct http_request *);
+
+struct sbx_shared {
+	atomic_ulong		calls;		/* verify requests received */
+	atomic_ulong		refused;	/* of which 401 */
+	atomic_ulong		faulted;	/* of which a fault applied */
+	struct sbx_fault	schedule;	/* admin only; one worker */
+};
+
+/* A delayed answer, kept across handler calls. */
+struct sbx_ctx {
+	struct kore_timer	*timer;
+	int			 fired;
+	int			 status;
+	char			*reply;
+	size_t			 reply_len;
+};
+
+struct sbx_seen_id {
+	char		id[SBX_REQUEST_ID_MAX];
+	unsigned char	body_hash[crypto_hash_sha256_BYTES];
+};
+
+static int	reply_json(struct http_request *, int, struct jsonw *);
+static int	reply_error(struct http_request *, int, const char *,
+		    const char *);
+static int	reply_raw(struct http_request *, int, const char *, size_t);
+static int	read_body(struct http_request *, char **, size_t *);
+static int	admin_allowed(struct http_request *);
+static int	request_id_ok(const char *);
+static int	remember_id(const char *, const void *, size_t);
+static void	answer(struct jsonw *, const char *, const char *,
+		    const char *, int);
+static void	timer_fired(void *, u_int64_t);
+static void	ctx_free(struct http_request *);
+static int	loopback_text(const char *);
+
+KORE_SECCOMP_FILTER("idcheck-sandbox",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(setsockopt),
+	KORE_SYSCALL_ALLOW(getrandom),
+);
+
+static struct sbx_registry	 registry;
+static struct sign_key		 keys[SBX_KEYS_MAX];
+static size_t			 nkeys;
+static int			 admin_enabled;
+static struct sbx_shared	*shm;
+static struct sign_replay_entry	 replay_slots[SBX_REPLAY_SLOTS];
+static struct sign_replay	 replay;
+static struct sbx_seen_id	 seen_ids[SBX_IDS_MAX];
+static size_t			 seen_next;
+static unsigned long		 answer_seq;
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	const char	*v;
+	char		 err[SBX_ERR_MAX], *list, *tok, *save;
+
+	(void)argc;
+	(void)argv;
+
+	if (sodium_init() == -1)
+		fatal("sandbox: libsodium init failed");
+	if ((v = getenv("IDCHECK_SANDBOX_REGISTRY")) == NULL || *v == '\0')
+		fatal("sandbox: IDCHECK_SANDBOX_REGISTRY is not set");
+	if (sbx_registry_load(&registry, v, err, sizeof(err)) == -1)
+		fatal("sandbox: registry: %s", err);
+
+	if ((v = getenv("IDCHECK_SANDBOX_KEYS")) == NULL || *v == '\0')
+		fatal("sandbox: IDCHECK_SANDBOX_KEYS is not set");
+	list = kore_strdup(v);
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (nkeys == SBX_KEYS_MAX ||
+		    sign_key_parse(&keys[nkeys], tok) == -1)
+			fatal("sandbox: IDCHECK_SANDBOX_KEYS: key %zu is "
+			    "malformed", nkeys + 1);
+		nkeys++;
+	}
+	sodium_memzero(list, strlen(list));
+	kore_free(list);
+
+	v = getenv("IDCHECK_SANDBOX_BIND");
+	admin_enabled = v != NULL && loopback_text(v);
+
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED)
+		fatal("sandbox: cannot map shared memory");
+	memset(shm, 0, sizeof(*shm));
+
+	kore_log(LOG_NOTICE, "sandbox: %zu people, %zu keys, admin %s",
+	    registry.count, nkeys, admin_enabled ? "on" : "off");
+}
+
+void
+kore_worker_configure(void)
+{
+	/* Kore 4.1 counts its keymgr and acme slots in worker_count. */
+	if (worker_count != 1 + KORE_WORKER_BASE)
+		fatal("sandbox: run with exactly one worker");
+	sign_replay_init(&replay, replay_slots, SBX_REPLAY_SLOTS);
+}
+
+int
+sbx_verify(struct http_request *req)
+{
+	struct sbx_ctx		*ctx;
+	struct sign_request	 sr;
+	struct sbx_fault	 fault;
+	struct sbx_decision	 d;
+	struct jsonr		 doc;
+	struct jsonw		 w;
+	struct linger		 lg;
+	enum sign_verdict	 verdict;
+	enum sbx_fault_kind	 kind;
+	const char		*spec, *code, *message;
+	char			*body, request_id[SBX_REQUEST_ID_MAX];
+	char			 name[SBX_NAME_MAX], number[SBX_NUMBER_MAX];
+	size_t			 len;
+	int64_t			 n;
+	int			 ret, portrait;
+
+	/* Second call: a delayed answer whose time has come. */
+	if ((ctx = req->hdlr_extra) != NULL) {
+		if (!ctx->fired) {
+			http_request_sleep(req);
+			return (KORE_RESULT_RETRY);
+		}
+		ret = reply_raw(req, ctx->status, ctx->reply,
+		    ctx->reply_len);
+		return (ret);
+	}
+
+	atomic_fetch_add(&shm->calls, 1);
+	if (req->method != HTTP_METHOD_POST)
+		return (reply_error(req, 405, "method_not_allowed",
+		    "use POST"));
+	if (read_body(req, &body, &len) == -1)
+		return (reply_error(req, 400, "bad_body",
+		    "the body could not be read"));
+
+	memset(&sr, 0, sizeof(sr));
+	(void)http_request_header(req, "x-app-id", &sr.key_id);
+	(void)http_request_header(req, "x-timestamp", &sr.timestamp);
+	(void)http_request_header(req, "x-signature", &sr.signature);
+	sr.method = "POST";
+	sr.path = req->path;
+	sr.body = body;
+	sr.body_len = len;
+	verdict = sign_verify(keys, nkeys, &replay, &sr, (int64_t)time(NULL),
+	    NULL);
+	if (verdict != SIGN_OK) {
+		atomic_fetch_add(&shm->refused, 1);
+		kore_free(body);
+		kore_log(LOG_INFO, "verify: refused (%s)",
+		    sign_verdict_name(verdict));
+		return (reply_error(req, 401, "unauthorized",
+		    sign_verdict_name(verdict)));
+	}
+
+	if (http_request_header(req, "x-sandbox-fault", &spec)) {
+		if (sbx_fault_parse(spec, &fault) == -1) {
+			kore_free(body);
+			return (reply_error(req, 400, "bad_fault",
+			    "X-Sandbox-Fault is not a fault spec"));
+		}
+	} else {
+		fault = shm->schedule;
+	}
+	kind = sbx_fault_roll(&fault, randombytes_uniform(100));
+	if (kind != SBX_FAULT_NONE)
+		atomic_fetch_add(&shm->faulted, 1);
+
+	if (kind == SBX_FAULT_RESET) {
+		kore_free(body);
+		/* A zero linger turns the close into a TCP reset. */
+		lg.l_onoff = 1;
+		lg.l_linger = 0;
+		(void)setsockopt(req->owner->fd, SOL_SOCKET, SO_LINGER, &lg,
+		    sizeof(lg));
+		kore_log(LOG_INFO, "verify: fault reset");
+		return (KORE_RESULT_ERROR);
+	}
+	if (kind == SBX_FAULT_STATUS) {
+		kore_free(body);
+		kore_log(LOG_INFO, "verify: fault status %ld", fault.arg);
+		if (fault.arg == 502)
+			return (reply_raw(req, 502, BAD_GATEWAY,
+			    strlen(BAD_GATEWAY)));
+		return (reply_error(req, (int)fault.arg, "service_unavailable",
+		    "injected fault"));
+	}
+
+	if (jsonr_parse(&doc, body, len) == -1) {
+		kore_free(body);
+		return (reply_error(req, 400, "bad_json", doc.err));
+	}
+	n = jsonr_string(&doc, "request_id", request_id, sizeof(request_id));
+	if (n <= 0 || (size_t)n >= sizeof(request_id) ||
+	    !request_id_ok(request_id)) {
+		kore_free(body);
+		return (reply_error(req, 400, "bad_request_id",
+		    "request_id: 1 to 63 of [A-Za-z0-9._:-]"));
+	}
+	if (remember_id(request_id, body, len) == -1) {
+		kore_free(body);
+		return (reply_error(req, 409, "request_id_reused",
+		    "this request_id came with another body"));
+	}
+	n = jsonr_string(&doc, "name", name, sizeof(name));
+	if (n < 0 || (size_t)n >= sizeof(name))
+		name[0] = '\0';
+	n = jsonr_string(&doc, "id_number", number, sizeof(number));
+	if (n < 0 || (size_t)n >= sizeof(number))
+		number[0] = '\0';
+	portrait = jsonr_find(&doc, "portrait") != NULL &&
+	    jsonr_find(&doc, "portrait")->type == JSONR_STRING &&
+	    jsonr_find(&doc, "portrait")->len > 0;
+	sbx_decide(&registry, name, number, portrait, &d);
+	sodium_memzero(name, sizeof(name));
+	sodium_memzero(number, sizeof(number));
+
+	code = d.code;
+	message = d.message;
+	switch (kind) {
+	case SBX_FAULT_RATE_LIMIT:
+		code = IDCHECK_CODE_RATE_LIMITED;
+		message = "\xe8\xb6\x85\xe8\xbf\x87\xe5\x8d\x95\xe6\x97\xa5"
+		    "\xe4\xb8\x8a\xe9\x99\x90";		/* 超过单日上限 */
+		break;
+	case SBX_FAULT_UNKNOWN_CODE:
+		code = "4242";
+		message = "unknown";
+		break;
+	case SBX_FAULT_SERVICE_ERROR:
+		code = IDCHECK_CODE_SERVICE_ERROR;
+		message = "\xe6\x9c\x8d\xe5\x8a\xa1\xe5\xbc\x82\xe5\xb8\xb8";
+		break;
+	default:
+		break;
+	}
+	jsonw_init(&w, SBX_REPLY_MAX);
+	answer(&w, request_id, code, message, portrait ?
+	    d.portrait_compared : -1);
+	kore_free(body);
+	kore_log(LOG_INFO, "verify: code %s fault %d", code, (int)kind);
+
+	if (kind == SBX_FAULT_MALFORMED && jsonw_text(&w) != NULL) {
+		/* Cut mid-body: the shape of a proxy that gave up. */
+		ret = reply_raw(req, 200, jsonw_text(&w),
+		    strlen(jsonw_text(&w)) / 2);
+		jsonw_free(&w);
+		return (ret);
+	}
+	if ((kind == SBX_FAULT_LATENCY || kind == SBX_FAULT_HANG) &&
+	    jsonw_text(&w) != NULL) {
+		ctx = kore_calloc(1, sizeof(*ctx));
+		ctx->status = 200;
+		ctx->reply_len = strlen(jsonw_text(&w));
+		ctx->reply = kore_strdup(jsonw_text(&w));
+		jsonw_free(&w);
+		req->hdlr_extra = ctx;
+		req->onfree = ctx_free;
+		ctx->timer = kore_timer_add(timer_fired, (u_int64_t)fault.arg,
+		    req, KORE_TIMER_ONESHOT);
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+	ret = reply_json(req, 200, &w);
+	jsonw_free(&w);
+	return (ret);
+}
+
+int
+sbx_admin_calls(struct http_request *req)
+{
+	struct jsonw	w;
+	int		ret;
+
+	if (!admin_allowed(req))
+		return (sbx_not_found(req));
+	jsonw_init(&w, 512);
+	jsonw_object_open(&w);
+	jsonw_key(&w, "calls");
+	jsonw_int(&w, (int64_t)atomic_load(&shm->calls));
+	jsonw_key(&w, "refused");
+	jsonw_int(&w, (int64_t)atomic_load(&shm->refused));
+	jsonw_key(&w, "faulted");
+	jsonw_int(&w, (int64_t)atomic_load(&shm->faulted));
+	jsonw_object_close(&w);
+	ret = reply_json(req, 200, &w);
+	jsonw_free(&w);
+	return (ret);
+}
+
+/* PUT a fault spec as the body: the schedule for every request. */
+int
+sbx_admin_faults(struct http_request *req)
+{
+	struct sbx_fault	 f;
+	char			*body, spec[SBX_FAULT_SPEC_MAX];
+	size_t			 len;
+
+	if (!admin_allowed(req))
+		return (sbx_not_found(req));
+	if (req->method != HTTP_METHOD_PUT)
+		return (reply_error(req, 405, "method_not_allowed",
+		    "use PUT"));
+	if (read_body(req, &body, &len) == -1)
+		return (reply_error(req, 400, "bad_body", "no body"));
+	if (len == 0 || len >= sizeof(spec)) {
+		kore_free(body);
+		return (reply_error(req, 400, "bad_fault", "bad length"));
+	}
+	memcpy(spec, body, len);
+	spec[len] = '\0';
+	kore_free(body);
+	if (strcmp(spec, "none") == 0)
+		memset(&f, 0, sizeof(f));
+	else if (sbx_fault_parse(spec, &f) == -1)
+		return (reply_error(req, 400, "bad_fault",
+		    "not a fault spec"));
+	shm->schedule = f;
+	return (reply_raw(req, 204, NULL, 0));
+}
+
+int
+sbx_admin_reset(struct http_request *req)
+{
+	if (!admin_allowed(req))
+		return (sbx_not_found(req));
+	if (req->method != HTTP_METHOD_POST)
+		return (reply_error(req, 405, "method_not_allowed",
+		    "use POST"));
+	atomic_store(&shm->calls, 0);
+	atomic_store(&shm->refused, 0);
+	atomic_store(&shm->faulted, 0);
+	memset(&shm->schedule, 0, sizeof(shm->schedule));
+	return (reply_raw(req, 204, NULL, 0));
+}
+
+int
+sbx_not_found(struct http_request *req)
+{
+	return (reply_error(req, 404, "not_found", "no such route"));
+}
+
+static void
+answer(struct jsonw *w, const char *request_id, const char *code,
+    const char *message, int portrait_compared)
+{
+	const struct idcheck_provider	*p;
+	const struct idcheck_code	*c;
+	char				 sid[32];
+
+	p = idcheck_provider_find("sandbox");
+	c = p != NULL ? idcheck_provider_code(p, code) : NULL;
+	(void)snprintf(sid, sizeof(sid), "sbx-%d-%lu", (int)getpid(),
+	    ++answer_seq);
+	jsonw_object_open(w);
+	jsonw_key(w, "code");
+	jsonw_int(w, strtol(code, NULL, 10));
+	jsonw_key(w, "message");
+	jsonw_string(w, message);
+	jsonw_key(w, "request_id");
+	jsonw_string(w, request_id);
+	jsonw_key(w, "sandbox_request_id");
+	jsonw_string(w, sid);
+	jsonw_key(w, "billable");
+	jsonw_bool(w, c != NULL && c->billable);
+	if (portrait_compared != -1) {
+		jsonw_key(w, "portrait_compared");
+		jsonw_bool(w, portrait_compared);
+	}
+	jsonw_object_close(w);
+}
+
+static int
+reply_json(struct http_request *req, int status, struct jsonw *w)
+{
+	const char	*text;
+
+	if ((text = jsonw_text(w)) == NULL)
+		return (reply_error(req, 500, "internal_error",
+		    "the answer could not be built"));
+	return (reply_raw(req, status, text, strlen(text)));
+}
+
+static int
+reply_error(struct http_request *req, int status, const char *code,
+    const char *message)
+{
+	struct jsonw	w;
+	int		ret;
+
+	jsonw_init(&w, 1024);
+	jsonw_error_body(&w, code, message);
+	if (jsonw_text(&w) == NULL)
+		ret = reply_raw(req, 500, "{}", 2);
+	else
+		ret = reply_raw(req, status, jsonw_text(&w),
+		    strlen(jsonw_text(&w)));
+	jsonw_free(&w);
+	return (ret);
+}
+
+static int
+reply_raw(struct http_request *req, int status, const char *body,
+    size_t len)
+{
+	if (len > 0)
+		http_response_header(req, "content-type",
+		    "application/json; charset=utf-8");
+	http_response_header(req, "cache-control", "no-store");
+	http_response(req, status, body, len);
+	return (KORE_RESULT_OK);
+}
+
+static int
+read_body(struct http_request *req, char **out, size_t *lenp)
+{
+	char	*buf;
+	size_t	 len;
+	ssize_t	 r;
+
+	*out = NULL;
+	*lenp = 0;
+	if (req->http_body_length > SBX_BODY_MAX)
+		return (-1);
+	buf = kore_malloc(req->http_body_length + 1);
+	len = 0;
+	while (len < req->http_body_length) {
+		r = http_body_read(req, buf + len,
+		    req->http_body_length - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*lenp = len;
+	return (0);
+}
+
+/*
+ * The admin routes exist only on a loopback sandbox and answer only
+ * loopback peers: they reset counters and inject faults.
+ */
+static int
+admin_allowed(struct http_request *req)
+{
+	if (!admin_enabled)
+		return (0);
+	if (req->owner->family == AF_INET)
+		return ((ntohl(req->owner->addr.ipv4.sin_addr.s_addr) >> 24)
+		    == 127);
+	if (req->owner->family == AF_INET6)
+		return (memcmp(&req->owner->addr.ipv6.sin6_addr,
+		    &in6addr_loopback, sizeof(in6addr_loopback)) == 0);
+	return (0);
+}
+
+static int
+loopback_text(const char *addr)
+{
+	return (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	    strcmp(addr, "localhost") == 0);
+}
+
+static int
+request_id_ok(const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id[i] != '\0'; i++) {
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') ||
+		    id[i] == '-' || id[i] == '_' || id[i] == '.' ||
+		    id[i] == ':'))
+			return (0);
+	}
+	return (i > 0);
+}
+
+/*
+ * A request id names one request: the same id again with the same body
+ * is a retry, with another body an error.  The oldest ids are forgotten
+ * first.
+ */
+static int
+remember_id(const char *id, const void *body, size_t len)
+{
+	unsigned char	hash[crypto_hash_sha256_BYTES];
+	size_t		i;
+
+	(void)crypto_hash_sha256(hash, body, len);
+	for (i = 0; i < SBX_IDS_MAX; i++) {
+		if (strcmp(seen_ids[i].id, id) != 0)
+			continue;
+		return (sodium_memcmp(seen_ids[i].body_hash, hash,
+		    sizeof(hash)) == 0 ? 0 : -1);
+	}
+	(void)snprintf(seen_ids[seen_next].id, sizeof(seen_ids[0].id), "%s",
+	    id);
+	memcpy(seen_ids[seen_next].body_hash, hash, sizeof(hash));
+	seen_next = (seen_next + 1) % SBX_IDS_MAX;
+	return (0);
+}
+
+static void
+timer_fired(void *arg, u_int64_t now)
+{
+	struct http_request	*req = arg;
+	struct sbx_ctx		*ctx = req->hdlr_extra;
+
+	(void)now;
+	ctx->timer = NULL;
+	ctx->fired = 1;
+	http_request_wakeup(req);
+}
+
+static void
+ctx_free(struct http_request *req)
+{
+	struct sbx_ctx	*ctx;
+
+	if ((ctx = req->hdlr_extra) == NULL)
+		return;
+	/* The client left before the delayed answer: stop its timer. */
+	if (ctx->timer != NULL)
+		kore_timer_remove(ctx->timer);
+	kore_free(ctx->reply);
+	kore_free(ctx);
+	req->hdlr_extra = NULL;
+}
