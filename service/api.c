@@ -38,14 +38,23 @@ api_begin(struct http_request *req, enum rn_route route, int methods)
 	return (ctx);
 }
 
+void *
+api_job(struct rn_req *ctx, size_t job_size, void (*job_free)(void *))
+{
+	if (ctx->job == NULL) {
+		ctx->job = kore_calloc(1, job_size);
+		ctx->job_free = job_free;
+	}
+	return (ctx->job);
+}
+
 enum rn_task_state
 api_task(struct http_request *req, struct rn_req *ctx, void (*work)(void *),
     size_t job_size, void (*job_free)(void *))
 {
 	if (!ctx->task_started) {
 		ctx->work = work;
-		ctx->job = kore_calloc(1, job_size);
-		ctx->job_free = job_free;
+		(void)api_job(ctx, job_size, job_free);
 		kore_task_create(&ctx->task, task_entry);
 		kore_task_bind_request(&ctx->task, req);
 		ctx->task_started = 1;

@@ -37,6 +37,13 @@ enum rn_task_state {
 struct rn_req	*api_begin(struct http_request *, enum rn_route, int methods);
 
 /*
+ * The request's job: allocated zeroed with job_size bytes on the first
+ * call (job_free, if set, runs before it is freed when the request
+ * ends), the same pointer on later calls.
+ */
+void	*api_job(struct rn_req *, size_t job_size, void (*job_free)(void *));
+
+/*
  * Runs work(job) once in a task thread.  job is allocated zeroed with
  * job_size bytes on the first call and freed (after job_free, if set)
  * when the request ends.  Returns RN_TASK_PENDING (the handler must

@@ -23,6 +23,7 @@ enum key_type {
 	KEY_REAL,
 	KEY_BOOL,
 	KEY_STR,
+	KEY_OPTSTR,		/* empty: derived from state_dir */
 	KEY_ADDR,
 	KEY_URL,
 };
@@ -70,6 +71,13 @@ static const struct key keys[] = {
 	OTHER("module_path", KEY_STR, module_path,
 	    "build/service/realname.so"),
 	OTHER("seccomp_tracing", KEY_BOOL, seccomp_tracing, "no"),
+	OTHER("store_url", KEY_OPTSTR, store_url, ""),
+	OTHER("migrations_dir", KEY_STR, migrations_dir, "deploy/sql"),
+	OTHER("clients_file", KEY_OPTSTR, clients_file, ""),
+	INT("token_ttl_s", token_ttl_s, 60, 30 * 86400, "86400"),
+	INT("image_attempts_max", image_attempts_max, 1, 100, "5"),
+	INT("evidence_max_long_side", evidence_max_long_side, 0, 20000,
+	    "2560"),
 
 	/* Decision rules (service/rules.h); tuned with bench/, not tests. */
 	REAL("face_accept_min", rules.face_accept_min, -1, 1, "0.45"),
@@ -192,6 +200,12 @@ rn_config_set(struct rn_config *cfg, const char *name, const char *value,
 		break;
 	case KEY_STR:
 		break;
+	case KEY_OPTSTR:
+		if (len == 0) {
+			*base = '\0';
+			return (0);
+		}
+		break;
 	}
 
 	if (len == 0) {
@@ -261,8 +275,28 @@ cleanup:
 }
 
 int
-rn_config_validate(const struct rn_config *cfg, char *err, size_t errlen)
+rn_config_validate(struct rn_config *cfg, char *err, size_t errlen)
 {
+	int	n;
+
+	/* Keys left empty live under state_dir. */
+	if (cfg->store_url[0] == '\0') {
+		n = snprintf(cfg->store_url, sizeof(cfg->store_url),
+		    "sqlite:%s/realname.db", cfg->state_dir);
+		if (n < 0 || (size_t)n >= sizeof(cfg->store_url)) {
+			snprintf(err, errlen, "key 'state_dir': too long");
+			return (-1);
+		}
+	}
+	if (cfg->clients_file[0] == '\0') {
+		n = snprintf(cfg->clients_file, sizeof(cfg->clients_file),
+		    "%s/clients", cfg->state_dir);
+		if (n < 0 || (size_t)n >= sizeof(cfg->clients_file)) {
+			snprintf(err, errlen, "key 'state_dir': too long");
+			return (-1);
+		}
+	}
+
 	if (cfg->json_body_max_bytes > cfg->body_max_bytes) {
 		snprintf(err, errlen, "key 'json_body_max_bytes': %" PRId64
 		    " exceeds body_max_bytes %" PRId64,

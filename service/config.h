@@ -32,6 +32,12 @@ struct rn_config {
 	char		models_dir[RN_CONFIG_STR_MAX];
 	char		module_path[RN_CONFIG_STR_MAX];
 	int		seccomp_tracing;
+	char		store_url[RN_CONFIG_STR_MAX];
+	char		migrations_dir[RN_CONFIG_STR_MAX];
+	char		clients_file[RN_CONFIG_STR_MAX];
+	int64_t		token_ttl_s;
+	int64_t		image_attempts_max;
+	int64_t		evidence_max_long_side;
 	struct rn_rules	rules;		/* decision thresholds and caps */
 };
 
@@ -52,9 +58,12 @@ int	rn_config_set(struct rn_config *, const char *key, const char *value,
 int	rn_config_load(struct rn_config *, const char *path, char *err,
 	    size_t errlen);
 
-/* Cross-key checks run after loading.  Returns 0 or -1 with err. */
-int	rn_config_validate(const struct rn_config *, char *err,
-	    size_t errlen);
+/*
+ * Cross-key checks run after loading; fills the keys left empty that
+ * derive from others (store_url, clients_file from state_dir).  Returns
+ * 0 or -1 with err.
+ */
+int	rn_config_validate(struct rn_config *, char *err, size_t errlen);
 
 /* Number of known keys and the name of key i, for documentation tests. */
 size_t		 rn_config_key_count(void);

@@ -15,6 +15,10 @@ static const char *const route_names[RN_ROUTE_COUNT] = {
 	"/readyz",
 	"/metrics",
 	"unmatched",
+	"/v1/cases",
+	"/v1/cases/{id}",
+	"/v1/cases/{id}/images/{side}",
+	"/v1/cases/{id}/submit",
 };
 
 /* Statuses counted by their own label; anything else is "other". */

@@ -3,23 +3,36 @@
  * seccomp filter for everything the service does in its workers.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <sodium.h>
 
 #include <kore/kore.h>
 #include <kore/http.h>
 #include <kore/seccomp.h>
 
+#include "auth.h"
 #include "metrics.h"
 #include "models.h"
 #include "realname.h"
+#include "store.h"
 #include "vault.h"
 
 struct rn_config	rn_cfg;
 int			rn_models_count = -1;
 char			rn_models_err[RN_CONFIG_ERR_MAX];
 struct vault		*rn_vault;
+unsigned char		 rn_id_hash_key[RN_LOOKUP_KEY_LEN];
+
+static int	lookup_key_load(const char *, char *, size_t);
+static int	store_prepare(char *, size_t);
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
@@ -116,6 +129,18 @@ kore_parent_configure(int argc, char **argv)
 	}
 	kore_log(LOG_NOTICE, "keys: master key %s active",
 	    vault_active_key_id(rn_vault));
+	if (lookup_key_load(keys, err, sizeof(err)) == -1) {
+		fprintf(stderr, "realname: keys: %s\n", err);
+		exit(1);
+	}
+	if (rn_auth_load(rn_cfg.clients_file, 1, err, sizeof(err)) == -1) {
+		fprintf(stderr, "realname: clients: %s\n", err);
+		exit(1);
+	}
+	if (store_prepare(err, sizeof(err)) == -1) {
+		fprintf(stderr, "realname: store: %s\n", err);
+		exit(1);
+	}
 
 	if (rn_metrics_init() == -1) {
 		fprintf(stderr, "realname: metrics: cannot map shared "
@@ -140,4 +165,74 @@ void
 kore_worker_configure(void)
 {
 	kore_log(LOG_NOTICE, "worker ready (%s)", RN_VERSION);
+}
+
+/*
+ * The store's schema is brought up to date once, by the parent, before
+ * any worker serves.  A store that cannot be reached at start is fatal:
+ * the service must not take uploads it cannot keep.
+ */
+static int
+store_prepare(char *err, size_t errlen)
+{
+	struct store	*st;
+	int		 applied;
+
+	if (store_open(&st, rn_cfg.store_url) == -1) {
+		snprintf(err, errlen, "%s", st != NULL ? store_error(st) :
+		    "out of memory");
+		store_close(st);
+		return (-1);
+	}
+	if (store_migrate(st, rn_cfg.migrations_dir, &applied) == -1) {
+		snprintf(err, errlen, "migrations: %s", store_error(st));
+		store_close(st);
+		return (-1);
+	}
+	kore_log(LOG_NOTICE, "store: %s ready (%d migrations applied)",
+	    store_backend(st), applied);
+	store_close(st);
+	return (0);
+}
+
+/* 32 random bytes, made on first run, 0600, beside the master keys. */
+static int
+lookup_key_load(const char *dir, char *err, size_t errlen)
+{
+	char		path[RN_CONFIG_STR_MAX + 32];
+	struct stat	st;
+	ssize_t		n;
+	int		fd;
+
+	snprintf(path, sizeof(path), "%s/lookup.key", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 && errno == ENOENT) {
+		randombytes_buf(rn_id_hash_key, sizeof(rn_id_hash_key));
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1 || write(fd, rn_id_hash_key,
+		    sizeof(rn_id_hash_key)) != (ssize_t)sizeof(rn_id_hash_key) ||
+		    fsync(fd) == -1) {
+			snprintf(err, errlen, "%s: cannot create: %s", path,
+			    strerror(errno));
+			if (fd != -1)
+				(void)close(fd);
+			return (-1);
+		}
+		(void)close(fd);
+		return (0);
+	}
+	if (fd == -1 || fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s: must be readable, mode 0600", path);
+		if (fd != -1)
+			(void)close(fd);
+		return (-1);
+	}
+	n = read(fd, rn_id_hash_key, sizeof(rn_id_hash_key));
+	(void)close(fd);
+	if (n != (ssize_t)sizeof(rn_id_hash_key)) {
+		snprintf(err, errlen, "%s: must hold %zu bytes", path,
+		    sizeof(rn_id_hash_key));
+		return (-1);
+	}
+	return (0);
 }

@@ -18,4 +18,8 @@ extern char		rn_models_err[RN_CONFIG_ERR_MAX];
 /* Master keys for evidence at rest, loaded (or made) at start. */
 extern struct vault	*rn_vault;
 
+/* Key of the ID-number lookup hash (keys/lookup.key, made at start). */
+#define RN_LOOKUP_KEY_LEN	32
+extern unsigned char	rn_id_hash_key[RN_LOOKUP_KEY_LEN];
+
 #endif

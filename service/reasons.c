@@ -124,3 +124,65 @@ rn_reason_from_code(const char *code, enum rn_reason *out)
 	}
 	return (-1);
 }
+
+static const struct rn_retake_text retakes[] = {
+	{ "no_face", "照片中未检测到人脸，请正对镜头重新拍摄。",
+	    "No face was found. Please face the camera and try again." },
+	{ "too_many_faces", "照片中有多张人脸，请确保只有您本人入镜。",
+	    "More than one face is in the photo. Please make sure only you "
+	    "are in it." },
+	{ "face_too_small", "人脸太小，请靠近镜头重新拍摄。",
+	    "Your face is too small. Please move closer to the camera." },
+	{ "face_blurry", "人脸模糊，请保持手机稳定、对焦后重新拍摄。",
+	    "Your face is blurry. Hold the phone still and let it focus." },
+	{ "too_dark", "照片太暗，请在光线充足的地方拍摄。",
+	    "The photo is too dark. Please take it in good light." },
+	{ "too_bright", "照片过曝，请避开强光重新拍摄。",
+	    "The photo is too bright. Please avoid strong light." },
+	{ "head_pose", "请正对镜头，不要侧脸、仰头或低头。",
+	    "Please look straight at the camera." },
+	{ "eyes_closed", "请睁开眼睛重新拍摄。",
+	    "Please keep your eyes open." },
+	{ "card_portrait_not_found", "看不清证件上的头像，请将身份证人像面"
+	    "朝向镜头并靠近一些。",
+	    "The portrait on the card is not visible. Hold the card's photo "
+	    "side towards the camera, a little closer." },
+	{ "card_not_found", "未找到身份证，请将整张证件放入画面中。",
+	    "No ID card was found. Please put the whole card in the frame." },
+	{ "card_cut_off", "证件边缘超出画面，请将四个角都拍进去。",
+	    "Part of the card is cut off. Please get all four corners in." },
+	{ "card_too_small", "证件太小，请靠近一些拍摄。",
+	    "The card is too small. Please move closer." },
+	{ "glare", "证件反光，请调整角度避开灯光。",
+	    "There is glare on the card. Tilt it away from the light." },
+	{ "blur", "证件模糊，请保持手机稳定、对焦后重新拍摄。",
+	    "The card is blurry. Hold the phone still and let it focus." },
+	{ "multiple_cards", "画面中有多张证件，请只拍一张。",
+	    "More than one card is in the photo. Please photograph one." },
+	{ "wrong_side", "拍摄的证件面不对，请按提示拍摄人像面或国徽面。",
+	    "This is the other side of the card. Please photograph the side "
+	    "asked for." },
+	{ "unsupported_media_type", "请上传 JPEG 或 PNG 格式的照片。",
+	    "Please upload a JPEG or PNG photo." },
+	{ "image_too_large", "照片尺寸过大，请使用手机相机直接拍摄。",
+	    "The photo is too large. Please take it with your phone's "
+	    "camera." },
+	{ "image_too_small", "照片分辨率太低，请使用更清晰的照片。",
+	    "The photo's resolution is too low. Please use a sharper photo." },
+};
+
+static const struct rn_retake_text retake_generic = { "unreadable",
+    "照片无法识别，请重新拍摄。",
+    "The photo could not be read. Please take it again." };
+
+const struct rn_retake_text *
+rn_retake_text(const char *code)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(retakes) / sizeof(retakes[0]); i++) {
+		if (!strcmp(retakes[i].code, code))
+			return (&retakes[i]);
+	}
+	return (&retake_generic);
+}

@@ -45,4 +45,17 @@ const struct rn_reason_info	*rn_reason_info(enum rn_reason);
 /* The reason with this code.  Returns 0, or -1 if none has it. */
 int	rn_reason_from_code(const char *, enum rn_reason *);
 
+/*
+ * Retake reasons: why one uploaded photo was not accepted, keyed by the
+ * imaging library's stable reason or error code, with what the customer
+ * should do.  Unknown codes get a generic text (never NULL).
+ */
+struct rn_retake_text {
+	const char	*code;
+	const char	*text_zh;
+	const char	*text_en;
+};
+
+const struct rn_retake_text	*rn_retake_text(const char *code);
+
 #endif

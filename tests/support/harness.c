@@ -24,6 +24,7 @@
 #include "harness.h"
 
 static int	free_port(void);
+static void	dump_log(const struct harness *);
 static int	run_to_file(char *const [], const char *, const char *);
 static void	sleep_ms(long);
 static size_t	collect(char *, size_t, size_t, void *);
@@ -74,13 +75,23 @@ harness_start_late(struct harness *h, const char *extra, const char *late)
 	snprintf(kconf, sizeof(kconf), "%s/kore.conf", h->dir);
 	h->port = free_port();
 
+	/* A known order-system key: HARNESS_CLIENT_ID:HARNESS_CLIENT_HEX. */
+	snprintf(path, sizeof(path), "%s/clients", h->dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return (-1);
+	fprintf(fp, "%s:%s\n", HARNESS_CLIENT_ID, HARNESS_CLIENT_HEX);
+	fclose(fp);
+	(void)chmod(path, 0600);
+
 	if ((fp = fopen(h->conf, "w")) == NULL)
 		return (-1);
 	fprintf(fp, "listen_port = %d\npublic_url = http://127.0.0.1:%d\n"
 	    "state_dir = %s\nmodels_dir = %s/assets/models\n"
 	    "module_path = %s/service/realname.so\nworkers = 2\n"
+	    "migrations_dir = %s/deploy/sql\nclients_file = %s/clients\n"
 	    "task_threads = 2\n%s\n", h->port, h->port, h->dir,
 	    harness_source_root(), harness_build_root(),
+	    harness_source_root(), h->dir,
 	    extra != NULL ? extra : "");
 	fclose(fp);
 
@@ -137,6 +148,7 @@ harness_start_late(struct harness *h, const char *extra, const char *late)
 		if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
 			h->exit_status = status;
 			h->pid = -1;
+			dump_log(h);
 			return (-1);
 		}
 		if (harness_http(h, "GET", "/healthz", NULL, 0, &r) == 0) {
@@ -148,6 +160,7 @@ harness_start_late(struct harness *h, const char *extra, const char *late)
 		sleep_ms(100);
 	}
 	(void)harness_stop(h);
+	dump_log(h);
 	return (-1);
 }
 
@@ -212,6 +225,14 @@ int
 harness_http(const struct harness *h, const char *method, const char *path,
     const void *body, size_t len, struct http_reply *r)
 {
+	return (harness_http_h(h, method, path, NULL, body, len, r));
+}
+
+int
+harness_http_h(const struct harness *h, const char *method, const char *path,
+    const char *const *headers, const void *body, size_t len,
+    struct http_reply *r)
+{
 	CURL			*c;
 	struct curl_slist	*hdrs;
 	char			 url[1024];
@@ -226,6 +247,8 @@ harness_http(const struct harness *h, const char *method, const char *path,
 	bf = open_memstream(&r->body, &r->len);
 	hf = open_memstream(&r->headers, &hlen);
 	hdrs = curl_slist_append(NULL, "Expect:");
+	for (; headers != NULL && *headers != NULL; headers++)
+		hdrs = curl_slist_append(hdrs, *headers);
 	(void)curl_easy_setopt(c, CURLOPT_URL, url);
 	(void)curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	(void)curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -325,4 +348,17 @@ sleep_ms(long ms)
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	(void)nanosleep(&ts, NULL);
+}
+
+/* A failed start shows kore's own words, as TAP comments. */
+static void
+dump_log(const struct harness *h)
+{
+	char	*log, *line, *save;
+
+	log = harness_log(h);
+	for (line = strtok_r(log, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "# kore: %s\n", line);
+	free(log);
 }

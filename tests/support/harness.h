@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The order-system key every harness kore trusts. */
+#define HARNESS_CLIENT_ID	"shop"
+#define HARNESS_CLIENT_HEX	"00112233445566778899aabbccddeeff" \
+				"00112233445566778899aabbccddeeff"
+
 struct harness {
 	pid_t	 pid;
 	int	 port;
@@ -52,6 +57,11 @@ char	*harness_log(const struct harness *);
 int	harness_http(const struct harness *, const char *method,
 	    const char *path, const void *body, size_t len,
 	    struct http_reply *);
+
+/* The same with extra request headers ("Name: value", NULL-ended). */
+int	harness_http_h(const struct harness *, const char *method,
+	    const char *path, const char *const *headers, const void *body,
+	    size_t len, struct http_reply *);
 
 void	http_reply_free(struct http_reply *);
 

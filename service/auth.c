@@ -1,0 +1,186 @@
+/*
+ * Caller authentication.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+
+/* Signatures live SIGN_WINDOW_S; this many in flight at once. */
+#define REPLAY_SLOTS	8192
+
+struct shared_replay {
+	pthread_mutex_t			lock;
+	struct sign_replay_entry	slots[REPLAY_SLOTS];
+};
+
+static struct sign_key		 keys[RN_AUTH_KEYS_MAX];
+static size_t			 nkeys;
+static struct shared_replay	*shared;
+
+static int	write_first_key(const char *, char *, size_t);
+
+int
+rn_auth_load(const char *path, int create, char *err, size_t errlen)
+{
+	FILE			*fp;
+	char			 line[512], *nl;
+	pthread_mutexattr_t	 attr;
+	void			*p;
+	int			 lineno;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return (-1);
+	}
+	if (access(path, F_OK) == -1 && create &&
+	    write_first_key(path, err, errlen) == -1)
+		return (-1);
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	nkeys = 0;
+	lineno = 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (nkeys == RN_AUTH_KEYS_MAX ||
+		    sign_key_parse(&keys[nkeys], line) == -1) {
+			snprintf(err, errlen, "%s:%d: not an 'id:hexsecret' "
+			    "key (16-64 bytes) or too many keys", path,
+			    lineno);
+			sodium_memzero(line, sizeof(line));
+			(void)fclose(fp);
+			return (-1);
+		}
+		nkeys++;
+	}
+	sodium_memzero(line, sizeof(line));
+	(void)fclose(fp);
+	if (nkeys == 0) {
+		snprintf(err, errlen, "%s: no keys", path);
+		return (-1);
+	}
+
+	if (shared == NULL) {
+		p = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			snprintf(err, errlen, "replay cache: %s",
+			    strerror(errno));
+			return (-1);
+		}
+		shared = p;
+		pthread_mutexattr_init(&attr);
+		pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+		pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+		pthread_mutex_init(&shared->lock, &attr);
+		pthread_mutexattr_destroy(&attr);
+	}
+	return ((int)nkeys);
+}
+
+enum sign_verdict
+rn_auth_verify(const struct sign_request *req, int64_t now,
+    const char **client)
+{
+	struct sign_replay	 replay;
+	const struct sign_key	*key;
+	enum sign_verdict	 v;
+	int			 rc;
+
+	*client = NULL;
+	if (shared == NULL)
+		return (SIGN_UNKNOWN_KEY);
+
+	rc = pthread_mutex_lock(&shared->lock);
+	/* A worker died holding it: the cache is still consistent enough. */
+	if (rc == EOWNERDEAD)
+		pthread_mutex_consistent(&shared->lock);
+	else if (rc != 0)
+		return (SIGN_REPLAY_FULL);
+	replay.slots = shared->slots;
+	replay.nslots = REPLAY_SLOTS;
+	v = sign_verify(keys, nkeys, &replay, req, now, &key);
+	pthread_mutex_unlock(&shared->lock);
+	if (v == SIGN_OK)
+		*client = key->id;
+	return (v);
+}
+
+void
+rn_token_new(char token[RN_TOKEN_HEX_LEN + 1],
+    char hash[RN_TOKEN_HEX_LEN + 1])
+{
+	unsigned char	raw[RN_TOKEN_HEX_LEN / 2];
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(token, RN_TOKEN_HEX_LEN + 1, raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+	rn_token_hash(token, hash);
+}
+
+void
+rn_token_hash(const char *token, char hash[RN_TOKEN_HEX_LEN + 1])
+{
+	unsigned char	digest[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(digest, (const unsigned char *)token,
+	    strlen(token));
+	sodium_bin2hex(hash, RN_TOKEN_HEX_LEN + 1, digest, sizeof(digest));
+}
+
+int
+rn_token_hash_equal(const char *a, const char *b)
+{
+	if (strlen(a) != RN_TOKEN_HEX_LEN || strlen(b) != RN_TOKEN_HEX_LEN)
+		return (0);
+	return (sodium_memcmp(a, b, RN_TOKEN_HEX_LEN) == 0);
+}
+
+/* A development key, so that one command runs the whole service. */
+static int
+write_first_key(const char *path, char *err, size_t errlen)
+{
+	unsigned char	secret[32];
+	char		hex[65];
+	int		fd;
+	ssize_t		n;
+	char		line[128];
+
+	randombytes_buf(secret, sizeof(secret));
+	sodium_bin2hex(hex, sizeof(hex), secret, sizeof(secret));
+	snprintf(line, sizeof(line), "shop:%s\n", hex);
+	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(hex, sizeof(hex));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: cannot create: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	n = write(fd, line, strlen(line));
+	sodium_memzero(line, sizeof(line));
+	if (n <= 0 || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: write failed", path);
+		(void)close(fd);
+		return (-1);
+	}
+	(void)close(fd);
+	return (0);
+}
