@@ -3,8 +3,8 @@
  *
  * Finding: card_cv_find_quads() proposes convex four-sided outlines; each
  * is kept if its sides are mostly on strong edges and its shape could be
- * an 85.6:54 card seen in perspective, and the best-supported, largest
- * one wins.  Others of the same size that do not overlap it count as
+ * an 85.6:54 card seen in perspective, and the one best supported by
+ * edges, largest, and most like card stock inside wins.  Others of the same size that do not overlap it count as
  * more cards.
  *
  * Layout: the card is rectified to IMAGING_CARD_WIDTH x IMAGING_CARD_HEIGHT (0.1 mm
@@ -70,6 +70,7 @@ struct cand {
 	double				support;
 	double				inside;
 	double				ratio;
+	double				likeness;
 	double				score;
 };
 
@@ -97,7 +98,7 @@ imaging_card_options_default(struct imaging_card_options *o)
 	o->min_area_frac_holding = 0.02;
 	o->min_margin_frac = 0.005;
 	o->max_glare_frac = 0.004;
-	o->min_sharpness = 1.6;
+	o->min_sharpness = 2.3;
 	o->min_side_confidence = 0.6;
 	o->ocr = 1;
 	o->threads = 1;
@@ -687,16 +688,24 @@ read_validity(struct imaging_card_ctx *c, struct imaging_card_result *r)
 	return (0);
 }
 
-/* Sharpness at a fixed size, normalised by the card's own contrast. */
+/*
+ * Sharpness at a fixed size, normalised by the card's own contrast.  A
+ * card that covers fewer pixels than that size is measured at its own
+ * size: blowing it up would blur it.
+ */
 static int
-sharpness(const struct card_cv_mat *rect, double *value)
+sharpness(const struct card_cv_mat *rect, double native_w, double *value)
 {
 	struct card_cv_mat	small, grey;
 	double			lap, mean = 0, var = 0;
-	int			i, n;
+	int			i, n, sw, sh;
 
+	sw = native_w < SHARP_W ? (int)native_w : SHARP_W;
+	if (sw < 120)
+		sw = 120;
+	sh = sw * SHARP_H / SHARP_W;
 	memset(&grey, 0, sizeof(grey));
-	if (card_cv_mat_alloc(&small, SHARP_W, SHARP_H, 3) == -1)
+	if (card_cv_mat_alloc(&small, sw, sh, 3) == -1)
 		return (-1);
 	if (card_cv_resize(rect, &small, CARD_CV_INTER_AREA) == -1 ||
 	    card_cv_grey(&small, &grey) == -1 ||
@@ -705,7 +714,7 @@ sharpness(const struct card_cv_mat *rect, double *value)
 		card_cv_mat_free(&grey);
 		return (-1);
 	}
-	n = SHARP_W * SHARP_H;
+	n = sw * sh;
 	for (i = 0; i < n; i++)
 		mean += grey.data[i];
 	mean /= n;
@@ -719,11 +728,49 @@ sharpness(const struct card_cv_mat *rect, double *value)
 }
 
 /*
+ * How much of the inside of q looks like card stock: light and nearly
+ * grey (white, pale blue, pale pink under any usual light).  Text and
+ * the portrait cover about a quarter of a card; skin, hair, wood or
+ * cloth are not light grey.  Sampled on a 24 x 15 grid.
+ */
+static double
+card_likeness(const struct card_cv_mat *bgr,
+    const struct imaging_card_point q[4])
+{
+	int	i, j, n = 0, light = 0;
+
+	for (j = 0; j < 15; j++)
+		for (i = 0; i < 24; i++) {
+			double		 u = (i + 0.5) / 24, v = (j + 0.5) / 15;
+			double		 x, y;
+			const uint8_t	*p;
+			int		 lo, hi;
+
+			x = (1 - v) * ((1 - u) * q[0].x + u * q[1].x) +
+			    v * ((1 - u) * q[3].x + u * q[2].x);
+			y = (1 - v) * ((1 - u) * q[0].y + u * q[1].y) +
+			    v * ((1 - u) * q[3].y + u * q[2].y);
+			if (x < 0 || y < 0 || x >= bgr->width ||
+			    y >= bgr->height)
+				continue;
+			p = bgr->data + (int)y * bgr->stride + (int)x * 3;
+			lo = p[0] < p[1] ? p[0] : p[1];
+			lo = lo < p[2] ? lo : p[2];
+			hi = p[0] > p[1] ? p[0] : p[1];
+			hi = hi > p[2] ? hi : p[2];
+			n++;
+			if (lo > 110 && hi - lo < 60)
+				light++;
+		}
+	return (n > 0 ? (double)light / n : 0);
+}
+
+/*
  * Keep the outlines that could be a card and score them; returns how
  * many were kept in `cands`.
  */
 static int
-keep_candidates(const struct card_cv_mat *grey,
+keep_candidates(const struct card_cv_mat *bgr, const struct card_cv_mat *grey,
     const struct card_cv_quad *quads, int n, double imarea,
     struct cand *cands)
 {
@@ -751,9 +798,11 @@ keep_candidates(const struct card_cv_mat *grey,
 		 * background shapes (or a guessed side of a cut-off card)
 		 * are not, so support weighs most, then size and shape.
 		 */
+		cd->likeness = card_likeness(bgr, cd->q);
 		cd->score = pow(cd->support, 4) * cd->inside * cd->inside *
 		    sqrt(fmin(cd->area / imarea, 1.0)) *
-		    exp(-pow((cd->ratio - CARD_ASPECT) / 0.25, 2));
+		    exp(-pow((cd->ratio - CARD_ASPECT) / 0.25, 2)) *
+		    cd->likeness * cd->likeness;
 		k++;
 	}
 	return (k);
@@ -803,7 +852,8 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 			return (imaging_error_set(&c->err, IMAGING_ERR_CV,
 			    "card outline search failed"));
 		}
-		k = keep_candidates(&grey, quads, n, imarea, cands);
+		k = keep_candidates(&src, &grey, quads, n, imarea,
+		    cands);
 	}
 	card_cv_mat_free(&grey);
 	for (i = 0; i < k; i++)
@@ -873,7 +923,8 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 		    "glare measure failed"));
 	figure(&r->glare, largest, c->opt.max_glare_frac,
 	    largest <= c->opt.max_glare_frac, IMAGING_CARD_REASON_GLARE);
-	if (sharpness(&c->rect, &v) == -1)
+	if (sharpness(&c->rect, (dist(r->quad[0], r->quad[1]) +
+	    dist(r->quad[2], r->quad[3])) / 2, &v) == -1)
 		return (imaging_error_set(&c->err, IMAGING_ERR_CV,
 		    "sharpness measure failed"));
 	figure(&r->sharpness, v, c->opt.min_sharpness,

@@ -95,8 +95,9 @@ struct imaging_card_result {
 	struct imaging_card_figure	glare;
 	/*
 	 * Sharpness: variance of the Laplacian of the card's grey image at
-	 * 428 x 270, divided by the card's own contrast (grey standard
-	 * deviation squared) so that light and exposure cancel.
+	 * 428 x 270 (or the card's own size in the image, if smaller),
+	 * divided by the card's own contrast (grey standard deviation
+	 * squared) so that light and exposure cancel.
 	 */
 	struct imaging_card_figure	sharpness;
 	/* Number of card outlines found; fails above one. */

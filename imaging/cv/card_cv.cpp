@@ -539,6 +539,142 @@ is_convex(const cv::Point2d q[4])
 	return (true);
 }
 
+/* Fraction of points along q (every 2 pixels) on the edge band. */
+static double
+band_support(const cv::Mat &band, const card_quad_t &q, double *inside)
+{
+	int	i, in = 0, hit = 0, total = 0;
+
+	for (i = 0; i < 4; i++) {
+		cv::Point2d	a = q[i], b = q[(i + 1) % 4];
+		double		len = cv::norm(b - a), t;
+
+		for (t = 0; t < len; t += 2) {
+			cv::Point2d	p = a + (b - a) * (t / len);
+			int		x = (int)p.x, y = (int)p.y;
+
+			total++;
+			if (x < 0 || y < 0 || x >= band.cols || y >= band.rows)
+				continue;
+			in++;
+			if (band.at<uint8_t>(y, x))
+				hit++;
+		}
+	}
+	*inside = total > 0 ? (double)in / total : 0;
+	return (in > 0 ? (double)hit / in : 0);
+}
+
+struct hline {
+	cv::Point3d	l;
+	double		theta;
+	double		len;
+};
+
+/*
+ * Card outlines from straight lines: Hough segments merged into lines,
+ * pairs of near-parallel lines, and two pairs crossing at a wide angle
+ * make a quadrilateral.  This finds a card whose outline is broken by
+ * a busy background (a face, a patterned shirt) where no contour closes.
+ * Only the few best supported by the edge band are kept.
+ */
+static void
+hough_quads(const cv::Mat &thin, const cv::Mat &band, double min_area,
+    std::vector<card_quad_t> &out)
+{
+	std::vector<cv::Vec4i>			segs;
+	std::vector<struct hline>		lines;
+	std::vector<std::pair<int, int> >	pairs;
+	std::vector<std::pair<double, card_quad_t> > scored;
+	const double	deg = CV_PI / 180;
+	int		L = std::max(thin.cols, thin.rows);
+	size_t		i, j;
+
+	cv::HoughLinesP(thin, segs, 1, deg, 30, 0.06 * L, 0.01 * L + 2);
+	std::sort(segs.begin(), segs.end(),
+	    [](const cv::Vec4i &a, const cv::Vec4i &b) {
+		return (std::hypot(a[2] - a[0], a[3] - a[1]) >
+		    std::hypot(b[2] - b[0], b[3] - b[1])); });
+	for (i = 0; i < segs.size(); i++) {
+		cv::Point2d	p(segs[i][0], segs[i][1]), q(segs[i][2], segs[i][3]);
+		cv::Point2d	m = (p + q) * 0.5;
+		struct hline	h;
+		bool		merged = false;
+
+		h.len = cv::norm(q - p);
+		h.theta = std::fmod(std::atan2(q.y - p.y, q.x - p.x) + CV_PI,
+		    CV_PI);
+		if (!line_through(p, q, h.l))
+			continue;
+		for (j = 0; j < lines.size() && !merged; j++) {
+			double	dt = std::fabs(h.theta - lines[j].theta);
+
+			dt = std::min(dt, CV_PI - dt);
+			if (dt < 3 * deg && std::fabs(lines[j].l.x * m.x +
+			    lines[j].l.y * m.y - lines[j].l.z) < 3) {
+				lines[j].len += h.len;
+				merged = true;
+			}
+		}
+		if (!merged && lines.size() < 40)
+			lines.push_back(h);
+	}
+	std::sort(lines.begin(), lines.end(),
+	    [](const struct hline &a, const struct hline &b) {
+		return (a.len > b.len); });
+	if (lines.size() > 16)
+		lines.resize(16);
+	for (i = 0; i < lines.size(); i++)
+		for (j = i + 1; j < lines.size(); j++) {
+			double	dt = std::fabs(lines[i].theta - lines[j].theta);
+
+			dt = std::min(dt, CV_PI - dt);
+			if (dt < 15 * deg)
+				pairs.push_back(std::make_pair((int)i, (int)j));
+		}
+	for (i = 0; i < pairs.size(); i++)
+		for (j = i + 1; j < pairs.size(); j++) {
+			const struct hline *a1 = &lines[pairs[i].first];
+			const struct hline *a2 = &lines[pairs[i].second];
+			const struct hline *b1 = &lines[pairs[j].first];
+			const struct hline *b2 = &lines[pairs[j].second];
+			cv::Point3d	l[4] = { a1->l, b1->l, a2->l, b2->l };
+			cv::Point2d	c[4];
+			card_quad_t	q;
+			double		dt, sup, in, area, r;
+			int		k;
+
+			dt = std::fabs(a1->theta - b1->theta);
+			dt = std::min(dt, CV_PI - dt);
+			if (dt < 45 * deg)
+				continue;
+			if (!corners_from_lines(l, thin.cols, thin.rows, q))
+				continue;
+			for (k = 0; k < 4; k++)
+				c[k] = q[k];
+			order_clockwise(c);
+			if (!is_convex(c))
+				continue;
+			r = quad_ratio(c);
+			area = quad_area(c);
+			if (r < 1.2 || r > 2.2 || area < min_area)
+				continue;
+			for (k = 0; k < 4; k++)
+				q[k] = c[k];
+			sup = band_support(band, q, &in);
+			if (in < 0.6 || sup < 0.6)
+				continue;
+			scored.push_back(std::make_pair(sup * sup * sup * sup *
+			    std::sqrt(area), q));
+		}
+	std::sort(scored.begin(), scored.end(),
+	    [](const std::pair<double, card_quad_t> &a,
+	    const std::pair<double, card_quad_t> &b) {
+		return (a.first > b.first); });
+	for (i = 0; i < scored.size() && i < 6; i++)
+		out.push_back(scored[i].second);
+}
+
 extern "C" int
 card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
     int work_long_side, struct card_cv_quad *out, int cap, int *n)
@@ -547,7 +683,8 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 		std::vector<std::vector<cv::Point> >	contours;
 		std::vector<cv::Mat>			ch;
 		std::vector<struct card_cv_quad>	cand;
-		cv::Mat		src, small, edges, e, grey, g, mask;
+		std::vector<card_quad_t>		quads;
+		cv::Mat		src, small, edges, thin, e, grey, g, mask;
 		cv::Mat		kernel = cv::getStructuringElement(
 				    cv::MORPH_ELLIPSE, cv::Size(7, 7));
 		double		s, min_area, otsu;
@@ -579,6 +716,7 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 			cv::Canny(ch[i], e, 20, 60);
 			edges |= e;
 		}
+		thin = edges.clone();
 		cv::dilate(edges, edges, cv::Mat());
 		cv::findContours(edges, contours, cv::RETR_LIST,
 		    cv::CHAIN_APPROX_SIMPLE);
@@ -605,7 +743,6 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 		cv::cvtColor(src, grey, cv::COLOR_BGR2GRAY);
 		for (c = 0; c < contours.size(); c++) {
 			std::vector<cv::Point>	hull, poly;
-			std::vector<card_quad_t>	quads;
 			double			ha;
 
 			if (contours[c].size() < 4 ||
@@ -617,33 +754,33 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 				continue;
 			cv::approxPolyDP(hull, poly,
 			    0.01 * cv::arcLength(hull, true), true);
-			quads.clear();
 			quads_from_poly(poly, small.cols, small.rows, quads);
-			for (size_t qi = 0; qi < quads.size(); qi++) {
-				cv::Point2d	q[4];
-				struct card_cv_quad cq;
+		}
+		hough_quads(thin, edges, min_area, quads);
+		for (size_t qi = 0; qi < quads.size(); qi++) {
+			cv::Point2d		q[4];
+			struct card_cv_quad	cq;
 
-				for (i = 0; i < 4; i++)
-					q[i] = quads[qi][i] * (1.0 / s);
-				order_clockwise(q);
-				/* Nothing card-shaped is worth refining. */
-				if (!is_convex(q) || quad_ratio(q) < 1.15 ||
-				    quad_ratio(q) > 2.3)
-					continue;
-				/* Coarse outline first, then the exact edge. */
-				refine_quad(grey, q, 2.0 * std::max(
-				    REFINE_RADIUS / s, (double)REFINE_RADIUS));
-				refine_quad(grey, q, REFINE_RADIUS);
-				order_clockwise(q);
-				if (!is_convex(q))
-					continue;
-				for (i = 0; i < 4; i++) {
-					cq.pt[i].x = q[i].x;
-					cq.pt[i].y = q[i].y;
-				}
-				cq.area = quad_area(q);
-				cand.push_back(cq);
+			for (i = 0; i < 4; i++)
+				q[i] = quads[qi][i] * (1.0 / s);
+			order_clockwise(q);
+			/* Nothing card-shaped is worth refining. */
+			if (!is_convex(q) || quad_ratio(q) < 1.15 ||
+			    quad_ratio(q) > 2.3)
+				continue;
+			/* Coarse outline first, then the exact edge. */
+			refine_quad(grey, q, 2.0 * std::max(REFINE_RADIUS / s,
+			    (double)REFINE_RADIUS));
+			refine_quad(grey, q, REFINE_RADIUS);
+			order_clockwise(q);
+			if (!is_convex(q))
+				continue;
+			for (i = 0; i < 4; i++) {
+				cq.pt[i].x = q[i].x;
+				cq.pt[i].y = q[i].y;
 			}
+			cq.area = quad_area(q);
+			cand.push_back(cq);
 		}
 		std::sort(cand.begin(), cand.end(),
 		    [](const struct card_cv_quad &a,
