@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,8 @@ static int	migration_cmp(const void *, const void *);
 static int	migration_apply(struct store *, const char *,
 		    const struct migration *, int *);
 static char	*file_read(struct store *, const char *, size_t *);
+static void	floats_pack(const float *, size_t, unsigned char *);
+static double	cosine_packed(const float *, const unsigned char *, size_t);
 
 /*
  * Handles, errors, helpers.
@@ -766,6 +769,98 @@ store_image_find_reused(struct store *h, const char *case_id,
 }
 
 /*
+ * Face embeddings.
+ */
+
+int
+store_face_put(struct store *h, const char *case_id, const float *emb,
+    size_t dims, int64_t now)
+{
+	struct sval	 p[4];
+	unsigned char	*raw;
+	int		 ret;
+
+	if (emb == NULL || dims == 0 || dims > STORE_FACE_DIMS_MAX)
+		return (store_fail(h, STORE_INVALID, "face: %zu dimensions",
+		    dims));
+	if (check_id(h, case_id) == -1)
+		return (-1);
+	if ((raw = malloc(dims * 4)) == NULL)
+		return (store_fail(h, STORE_UNAVAILABLE, "face: out of "
+		    "memory"));
+	floats_pack(emb, dims, raw);
+	p[0] = sv_text(case_id);
+	p[1] = sv_int((int64_t)dims);
+	p[2] = sv_blob(raw, dims * 4);
+	p[3] = sv_int(now);
+	ret = q(h, "INSERT INTO case_faces (case_id, dims, embedding, "
+	    "created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO "
+	    "UPDATE SET dims = excluded.dims, embedding = excluded.embedding, "
+	    "created_at = excluded.created_at", p, 4, NULL, NULL);
+	free(raw);
+	return (ret);
+}
+
+int
+store_face_find_similar(struct store *h, const char *case_id,
+    const float *emb, size_t dims, double min_score,
+    char other_id[STORE_ID_LEN + 1], double *score)
+{
+	struct sres		 res;
+	struct sval		 p[2];
+	const struct scell	*c;
+	char			 after[STORE_ID_LEN + 1];
+	double			 s, best;
+	size_t			 i;
+
+	if (emb == NULL || dims == 0 || dims > STORE_FACE_DIMS_MAX)
+		return (store_fail(h, STORE_INVALID, "face: %zu dimensions",
+		    dims));
+	if (check_id(h, case_id) == -1)
+		return (-1);
+	best = -2.0;
+	other_id[0] = '\0';
+	after[0] = '\0';
+	p[0] = sv_text(case_id);
+	for (;;) {
+		p[1] = sv_text(after);
+		if (q(h, "SELECT f.case_id, f.dims, f.embedding FROM "
+		    "case_faces f JOIN cases c ON c.id = f.case_id WHERE "
+		    "f.case_id > $2 AND f.case_id <> $1 AND c.state NOT IN "
+		    "('REJECTED', 'EXPIRED') AND c.id_number_hash <> (SELECT "
+		    "id_number_hash FROM cases WHERE id = $1) ORDER BY "
+		    "f.case_id LIMIT 256", p, 2, &res, NULL) == -1)
+			return (-1);
+		if (res.nrows == 0) {
+			store_res_free(&res);
+			break;
+		}
+		for (i = 0; i < res.nrows; i++) {
+			c = store_res_cell(&res, i, 2);
+			if ((size_t)cell_int(&res, i, 1) != dims ||
+			    c->len != dims * 4)
+				continue;
+			s = cosine_packed(emb, (const unsigned char *)c->p,
+			    dims);
+			if (s > best) {
+				best = s;
+				(void)cell_copy(h, &res, i, 0, other_id,
+				    STORE_ID_LEN + 1, "case_id");
+			}
+		}
+		(void)cell_copy(h, &res, res.nrows - 1, 0, after,
+		    sizeof(after), "case_id");
+		store_res_free(&res);
+	}
+	if (other_id[0] == '\0' || best < min_score) {
+		other_id[0] = '\0';
+		return (store_fail(h, STORE_NOT_FOUND, "no similar face"));
+	}
+	*score = best;
+	return (0);
+}
+
+/*
  * The case queue.
  */
 
@@ -1279,6 +1374,16 @@ store_idem_abandon(struct store *h, const char *client, const char *key)
 	    "idem_key = $2 AND status = 0", p, 2, NULL, NULL));
 }
 
+int
+store_idem_purge(struct store *h, int64_t before, int64_t *purged)
+{
+	struct sval	p[1];
+
+	p[0] = sv_int(before);
+	return (q(h, "DELETE FROM idempotency WHERE created_at < $1", p, 1,
+	    NULL, purged));
+}
+
 void
 store_idem_release(struct store_idem *idem)
 {
@@ -1785,6 +1890,44 @@ lease_lost(struct store *h, const char *table, const char *id,
 		    what, table));
 	return (store_fail(h, STORE_CONFLICT, "%s: the lease is no longer "
 	    "ours", what));
+}
+
+/* Little-endian float32, whatever the host's byte order. */
+static void
+floats_pack(const float *v, size_t n, unsigned char *out)
+{
+	uint32_t	u;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&u, &v[i], sizeof(u));
+		out[i * 4] = u & 0xff;
+		out[i * 4 + 1] = (u >> 8) & 0xff;
+		out[i * 4 + 2] = (u >> 16) & 0xff;
+		out[i * 4 + 3] = (u >> 24) & 0xff;
+	}
+}
+
+static double
+cosine_packed(const float *a, const unsigned char *b, size_t n)
+{
+	uint32_t	u;
+	float		f;
+	double		dot, na, nb;
+	size_t		i;
+
+	dot = na = nb = 0.0;
+	for (i = 0; i < n; i++) {
+		u = (uint32_t)b[i * 4] | (uint32_t)b[i * 4 + 1] << 8 |
+		    (uint32_t)b[i * 4 + 2] << 16 | (uint32_t)b[i * 4 + 3] << 24;
+		memcpy(&f, &u, sizeof(f));
+		dot += (double)a[i] * f;
+		na += (double)a[i] * a[i];
+		nb += (double)f * f;
+	}
+	if (na == 0.0 || nb == 0.0)
+		return (-1.0);
+	return (dot / (sqrt(na) * sqrt(nb)));
 }
 
 static int

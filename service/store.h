@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* The newest migration this code needs (deploy/sql/<backend>/). */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 #define STORE_ERR_MAX		512
 #define STORE_ID_LEN		32	/* hex of 128 random bits */
@@ -47,6 +47,7 @@
 #define STORE_CLIENT_MAX	64
 #define STORE_IDEM_KEY_MAX	256
 #define STORE_OUTBOX_RETRY_NEVER	0	/* store_outbox_retry: give up */
+#define STORE_FACE_DIMS_MAX	4096
 
 enum store_code {
 	STORE_OK = 0,
@@ -273,6 +274,23 @@ int	store_case_count_by_number(struct store *, const char *id_number_hash,
 	    enum store_state, const char *case_id, int64_t *count);
 
 /*
+ * Stores (or replaces) the live face embedding of a case: dims floats,
+ * kept as little-endian float32.
+ */
+int	store_face_put(struct store *, const char *case_id, const float *emb,
+	    size_t dims, int64_t now);
+/*
+ * The most similar stored face (cosine) of another case that declared
+ * another ID number and is neither REJECTED nor EXPIRED: its case id in
+ * other_id and its cosine in score, or STORE_NOT_FOUND when none
+ * reaches min_score.  A linear scan, fine for thousands of cases; an
+ * index (pgvector) replaces it at scale.
+ */
+int	store_face_find_similar(struct store *, const char *case_id,
+	    const float *emb, size_t dims, double min_score,
+	    char other_id[STORE_ID_LEN + 1], double *score);
+
+/*
  * The queue.  Claims the next due case - SUBMITTED, PARKED whose
  * retry_at has come, or PROCESSING whose lease expired - moving it to
  * PROCESSING under a fresh lease (owner, a new random lease token,
@@ -344,6 +362,8 @@ int	store_idem_finish(struct store *, const char *client,
 int	store_idem_abandon(struct store *, const char *client,
 	    const char *key);
 void	store_idem_release(struct store_idem *);
+/* Forgets keys created before `before`; purged (may be NULL) counts. */
+int	store_idem_purge(struct store *, int64_t before, int64_t *purged);
 
 /*
  * Appends an audit row (case_id may be NULL; detail is JSON) chained to

@@ -155,18 +155,19 @@ teardown(void **state)
  */
 
 static void
-make_case(struct fixture *fx, const char *name, int64_t now, char *id)
+make_case_number(struct fixture *fx, const char *name, const char *number,
+    int64_t now, char *id)
 {
 	struct store_case_new	c;
 	char			hash[STORE_HASH_HEX_LEN + 1];
 
 	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
-	    NUMBER, hash), 0);
+	    number, hash), 0);
 	memset(&c, 0, sizeof(c));
 	c.order_ref = "order-0001";
 	c.channel = "web";
 	c.declared_name = name;
-	c.id_number = NUMBER;
+	c.id_number = number;
 	c.id_number_hash = hash;
 	c.callback_url = "http://127.0.0.1:9/hook";
 	c.token_hash = TOKEN_HASH;
@@ -174,6 +175,12 @@ make_case(struct fixture *fx, const char *name, int64_t now, char *id)
 	if (store_case_create(fx->h, &c, now, id) == -1)
 		printf("# create: %s\n", store_error(fx->h));
 	assert_int_equal(strlen(id), STORE_ID_LEN);
+}
+
+static void
+make_case(struct fixture *fx, const char *name, int64_t now, char *id)
+{
+	make_case_number(fx, name, NUMBER, now, id);
 }
 
 static void
@@ -428,6 +435,49 @@ test_image_round_trip_purge_and_reuse(void **state)
 	store_image_release(&img);
 }
 
+static void
+test_face_similar_found_only_under_another_number(void **state)
+{
+	struct fixture		*fx = *state;
+	float			 v[512], w[512], u[512];
+	char			 a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1];
+	char			 same[STORE_ID_LEN + 1], x[STORE_ID_LEN + 1];
+	char			 other[STORE_ID_LEN + 1];
+	double			 score;
+	size_t			 i;
+
+	for (i = 0; i < 512; i++) {
+		v[i] = (float)((int)(i * 37 % 101) - 50) / 50.0f;
+		w[i] = v[i] + (i % 7 == 0 ? 0.05f : 0.0f);
+		u[i] = (float)((int)(i * 53 % 97) - 48) / 48.0f;
+	}
+	make_case_number(fx, NAME_UYGHUR, NUMBER, fx->now, a);
+	make_case_number(fx, NAME_UYGHUR, NUMBER, fx->now, same);
+	make_case_number(fx, NAME_RARE, "990101200001010026", fx->now, b);
+	make_case_number(fx, NAME_RARE, "990101200001010034", fx->now, x);
+	assert_int_equal(store_face_put(fx->h, a, v, 512, fx->now), 0);
+	assert_int_equal(store_face_put(fx->h, same, v, 512, fx->now), 0);
+	assert_int_equal(store_face_put(fx->h, x, u, 512, fx->now), 0);
+	/* Nothing similar under another number yet. */
+	assert_int_equal(store_face_find_similar(fx->h, a, v, 512, 0.8,
+	    other, &score), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_NOT_FOUND);
+	assert_int_equal(store_face_put(fx->h, b, w, 512, fx->now), 0);
+	assert_int_equal(store_face_find_similar(fx->h, a, v, 512, 0.8,
+	    other, &score), 0);
+	printf("# same face under another number: cosine %.4f\n", score);
+	assert_string_equal(other, b);
+	assert_true(score > 0.99 && score < 1.0);
+	/* A rejected case no longer counts. */
+	assert_int_equal(store_case_transition(fx->h, b, STORE_STATE_OPEN,
+	    STORE_STATE_REJECTED, "test", fx->now), 0);
+	assert_int_equal(store_face_find_similar(fx->h, a, v, 512, 0.8,
+	    other, &score), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_NOT_FOUND);
+	assert_int_equal(store_face_put(fx->h, a, v, 0, fx->now), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
+}
+
 /*
  * The queue.
  */
@@ -491,6 +541,7 @@ test_queue_concurrent_claims_never_share_a_case(void **state)
 	struct claimer		*cl;
 	pthread_t		 t[2];
 	pthread_barrier_t	 barrier;
+	struct timespec		 t0;
 	struct store_counts	 counts;
 	char			 id[STORE_ID_LEN + 1];
 	int			 i, j, k, total;
@@ -509,9 +560,12 @@ test_queue_concurrent_claims_never_share_a_case(void **state)
 		assert_int_equal(pthread_create(&t[i], NULL, claim_all,
 		    &cl[i]), 0);
 	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 2; i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 	(void)pthread_barrier_destroy(&barrier);
+	printf("# %d claims by two handles in %.0f ms (2 ms work each)\n",
+	    QUEUE_CASES, elapsed_s(&t0) * 1000.0);
 	for (i = 0; i < 2; i++) {
 		if (cl[i].errors)
 			printf("# claimer %d: %s\n", i, cl[i].err);
@@ -795,6 +849,7 @@ test_idempotency_insert_if_absent_under_concurrency(void **state)
 	pthread_t		 t[THREADS];
 	pthread_barrier_t	 barrier;
 	struct store_idem	 idem;
+	int64_t			 n;
 	int			 i, fresh;
 
 	assert_int_equal(pthread_barrier_init(&barrier, NULL, THREADS), 0);
@@ -849,6 +904,12 @@ test_idempotency_insert_if_absent_under_concurrency(void **state)
 	assert_int_equal(store_idem_abandon(fx->h, "shop-2", "key-42"), 0);
 	assert_int_equal(store_idem_begin(fx->h, "shop-2", "key-42",
 	    REQ_HASH_A, fx->now, &idem), 0);
+	assert_int_equal(idem.fresh, 1);
+	/* Old keys expire. */
+	assert_int_equal(store_idem_purge(fx->h, fx->now + 1, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_idem_begin(fx->h, "shop-1", "key-42",
+	    REQ_HASH_B, fx->now + 5, &idem), 0);
 	assert_int_equal(idem.fresh, 1);
 }
 
@@ -910,18 +971,19 @@ test_migrations_run_twice_are_a_no_op(void **state)
 	(void)snprintf(dir, sizeof(dir), "/tmp/rn-mig-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	(void)snprintf(sub, sizeof(sub), "%s/%s", dir, store_backend(fx->h));
-	(void)snprintf(cmd, sizeof(cmd), "mkdir %s && cp %s/%s/0001_init.sql "
-	    "%s/ && echo '-- edited' >> %s/0001_init.sql", sub, fx->sql_dir,
+	(void)snprintf(cmd, sizeof(cmd), "mkdir %s && cp %s/%s/*.sql %s/ && "
+	    "echo '-- edited' >> %s/0001_init.sql", sub, fx->sql_dir,
 	    store_backend(fx->h), sub, sub);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_migrate(fx->h, dir, &applied), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
 	assert_non_null(strstr(store_error(fx->h), "changed"));
 	/* A directory short of what the code needs is refused. */
-	(void)snprintf(cmd, sizeof(cmd), "rm %s/0001_init.sql", sub);
+	(void)snprintf(cmd, sizeof(cmd), "rm %s/0002_*.sql", sub);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_migrate(fx->h, dir, &applied), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
+	assert_non_null(strstr(store_error(fx->h), "stops at version 1"));
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -1041,6 +1103,7 @@ main(void)
 		BOTH(test_case_transition_refused_when_state_moved),
 		BOTH(test_case_attempts_are_counted_and_capped_per_side),
 		BOTH(test_image_round_trip_purge_and_reuse),
+		BOTH(test_face_similar_found_only_under_another_number),
 		BOTH(test_queue_concurrent_claims_never_share_a_case),
 		BOTH(test_queue_expired_lease_is_claimed_again),
 		BOTH(test_queue_decision_refused_after_losing_the_lease),
