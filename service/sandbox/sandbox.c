@@ -8,6 +8,9 @@
  *   IDCHECK_SANDBOX_KEYS	"id:hexsecret[,id:hexsecret...]"
  *   IDCHECK_SANDBOX_BIND	the address sandbox.conf binds; the admin
  *				routes exist only when it is loopback
+ *   IDCHECK_SANDBOX_CAP_NAME	checks per ID number per day without a
+ *				portrait before code 1901 (default 1000)
+ *   IDCHECK_SANDBOX_CAP_FACE	the same with a portrait (default 30)
  *
  * One worker only: the replay cache and the request-id table live in
  * the worker.  The call counter and the fault schedule live in shared
@@ -35,6 +38,7 @@
 
 #include "fault.h"
 #include "idcheck_provider.h"
+#include "idnumber.h"
 #include "jsonr.h"
 #include "jsonw.h"
 #include "registry.h"
@@ -46,6 +50,9 @@
 #define SBX_REQUEST_ID_MAX	64
 #define SBX_BODY_MAX		(8 * 1024 * 1024)
 #define SBX_REPLY_MAX		4096
+#define SBX_CAPS_MAX		4096
+#define SBX_CAP_NAME_DEFAULT	1000
+#define SBX_CAP_FACE_DEFAULT	30
 
 /* What a proxy in front of a dead provider sends. */
 #define BAD_GATEWAY	"<html><body>502 Bad Gateway</body></html>"
@@ -74,6 +81,14 @@ struct sbx_ctx {
 	size_t			 reply_len;
 };
 
+/* Checks of one number on one day (China time), as providers cap them. */
+struct sbx_cap {
+	char		number[SBX_NUMBER_MAX];
+	long		day;
+	unsigned long	name_checks;
+	unsigned long	face_checks;
+};
+
 struct sbx_seen_id {
 	char		id[SBX_REQUEST_ID_MAX];
 	unsigned char	body_hash[crypto_hash_sha256_BYTES];
@@ -92,6 +107,8 @@ static void	answer(struct jsonw *, const char *, const char *,
 static void	timer_fired(void *, u_int64_t);
 static void	ctx_free(struct http_request *);
 static int	loopback_text(const char *);
+static int	over_cap(const char *, int);
+static unsigned long	env_count(const char *, unsigned long);
 
 KORE_SECCOMP_FILTER("idcheck-sandbox",
 	KORE_SYSCALL_ALLOW(newfstatat),
@@ -109,6 +126,9 @@ static struct sign_replay	 replay;
 static struct sbx_seen_id	 seen_ids[SBX_IDS_MAX];
 static size_t			 seen_next;
 static unsigned long		 answer_seq;
+static struct sbx_cap		 caps[SBX_CAPS_MAX];
+static unsigned long		 cap_name = SBX_CAP_NAME_DEFAULT;
+static unsigned long		 cap_face = SBX_CAP_FACE_DEFAULT;
 
 void
 kore_parent_configure(int argc, char **argv)
@@ -142,6 +162,8 @@ kore_parent_configure(int argc, char **argv)
 
 	v = getenv("IDCHECK_SANDBOX_BIND");
 	admin_enabled = v != NULL && loopback_text(v);
+	cap_name = env_count("IDCHECK_SANDBOX_CAP_NAME", SBX_CAP_NAME_DEFAULT);
+	cap_face = env_count("IDCHECK_SANDBOX_CAP_FACE", SBX_CAP_FACE_DEFAULT);
 
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -277,7 +299,14 @@ sbx_verify(struct http_request *req)
 	portrait = jsonr_find(&doc, "portrait") != NULL &&
 	    jsonr_find(&doc, "portrait")->type == JSONR_STRING &&
 	    jsonr_find(&doc, "portrait")->len > 0;
-	sbx_decide(&registry, name, number, portrait, &d);
+	if (over_cap(number, portrait)) {
+		d.code = IDCHECK_CODE_RATE_LIMITED;
+		d.message = "\xe8\xb6\x85\xe8\xbf\x87\xe5\x8d\x95\xe6"
+		    "\x97\xa5\xe4\xb8\x8a\xe9\x99\x90";	/* 超过单日上限 */
+		d.portrait_compared = 0;
+	} else {
+		sbx_decide(&registry, name, number, portrait, &d);
+	}
 	sodium_memzero(name, sizeof(name));
 	sodium_memzero(number, sizeof(number));
 
@@ -567,6 +596,69 @@ remember_id(const char *id, const void *body, size_t len)
 	memcpy(seen_ids[seen_next].body_hash, hash, sizeof(hash));
 	seen_next = (seen_next + 1) % SBX_IDS_MAX;
 	return (0);
+}
+
+/*
+ * Counts one check of number and says whether it is over the day's cap.
+ * An empty number is not counted (it is invalid input anyway).  When
+ * the table is full of today's numbers, every new number is over: the
+ * sandbox then behaves like a provider refusing service.
+ */
+static int
+over_cap(const char *number, int face)
+{
+	struct sbx_cap	*c, *slot;
+	char		 key[SBX_NUMBER_MAX];
+	long		 today;
+	size_t		 i;
+
+	if (number[0] == '\0')
+		return (0);
+	(void)snprintf(key, sizeof(key), "%s", number);
+	(void)idnumber_normalize(key);
+	today = (long)((time(NULL) + 8 * 3600) / 86400);
+	c = slot = NULL;
+	for (i = 0; i < SBX_CAPS_MAX; i++) {
+		if (caps[i].day == today && strcmp(caps[i].number, key) == 0) {
+			c = &caps[i];
+			break;
+		}
+		if (slot == NULL && caps[i].day != today)
+			slot = &caps[i];
+	}
+	if (c == NULL) {
+		if (slot == NULL)
+			return (1);
+		memset(slot, 0, sizeof(*slot));
+		memcpy(slot->number, key, sizeof(slot->number));
+		slot->day = today;
+		c = slot;
+	}
+	if (face) {
+		if (c->face_checks >= cap_face)
+			return (1);
+		c->face_checks++;
+	} else {
+		if (c->name_checks >= cap_name)
+			return (1);
+		c->name_checks++;
+	}
+	return (0);
+}
+
+static unsigned long
+env_count(const char *name, unsigned long def)
+{
+	const char	*v;
+	char		*end;
+	unsigned long	 n;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (def);
+	n = strtoul(v, &end, 10);
+	if (*end != '\0' || v[0] < '0' || v[0] > '9' || n > 1000000)
+		fatal("sandbox: %s must be a count up to 1000000", name);
+	return (n);
 }
 
 static void

@@ -46,10 +46,10 @@ body_for(const char *name, const char *number, const char *portrait,
 	return (text);
 }
 
-/* One signed call, normalized. */
+/* One signed call to sandbox s, normalized. */
 static enum idcheck_result
-check(const char *name, const char *number, const char *portrait,
-    const char *fault, struct idcheck_response *out)
+check_on(const struct sandbox *s, const char *name, const char *number,
+    const char *portrait, const char *fault, struct idcheck_response *out)
 {
 	struct idcheck_response	 tmp;
 	struct http_reply	 r;
@@ -60,7 +60,7 @@ check(const char *name, const char *number, const char *portrait,
 	if (out == NULL)
 		out = &tmp;
 	body = body_for(name, number, portrait, rid, sizeof(rid), &len);
-	if (sandbox_verify(&sbx, body, len, 0, fault, 5000, &r, NULL) == -1)
+	if (sandbox_verify(s, body, len, 0, fault, 5000, &r, NULL) == -1)
 		res = idcheck_provider_parse(idcheck_provider_find("sandbox"),
 		    0, "", 0, rid, out);
 	else
@@ -69,6 +69,13 @@ check(const char *name, const char *number, const char *portrait,
 	http_reply_free(&r);
 	free(body);
 	return (res);
+}
+
+static enum idcheck_result
+check(const char *name, const char *number, const char *portrait,
+    const char *fault, struct idcheck_response *out)
+{
+	return (check_on(&sbx, name, number, portrait, fault, out));
 }
 
 static const struct sbx_person *
@@ -125,6 +132,54 @@ group_teardown(void **state)
 	(void)state;
 	sandbox_finish(&sbx);
 	return (0);
+}
+
+/*
+ * Providers cap checks per number per day; the sandbox too, separately
+ * for name checks and face checks (caps set small through its
+ * environment).
+ */
+static void
+test_sandbox_caps_checks_per_number_per_day(void **state)
+{
+	struct sandbox		 capped;
+	const struct sbx_person	*p, *q;
+	size_t			 i;
+	int			 k;
+
+	(void)state;
+	setenv("IDCHECK_SANDBOX_CAP_NAME", "3", 1);
+	setenv("IDCHECK_SANDBOX_CAP_FACE", "2", 1);
+	assert_int_equal(sandbox_start(&capped, "127.0.0.1"), 0);
+	unsetenv("IDCHECK_SANDBOX_CAP_NAME");
+	unsetenv("IDCHECK_SANDBOX_CAP_FACE");
+
+	p = q = NULL;
+	for (i = 0; i < capped.registry.count; i++) {
+		if (capped.registry.people[i].cancelled ||
+		    capped.registry.people[i].portrait[0] == '\0')
+			continue;
+		if (p == NULL)
+			p = &capped.registry.people[i];
+		else if (q == NULL)
+			q = &capped.registry.people[i];
+	}
+	assert_non_null(p);
+	assert_non_null(q);
+	for (k = 0; k < 3; k++)
+		assert_int_equal(check_on(&capped, p->name, p->number, NULL,
+		    NULL, NULL), IDCHECK_MATCH);
+	assert_int_equal(check_on(&capped, p->name, p->number, NULL, NULL,
+	    NULL), IDCHECK_RATE_LIMITED);
+	/* Face checks count apart, and other numbers are not affected. */
+	for (k = 0; k < 2; k++)
+		assert_int_equal(check_on(&capped, p->name, p->number,
+		    "/9j/AA==", NULL, NULL), IDCHECK_MATCH);
+	assert_int_equal(check_on(&capped, p->name, p->number, "/9j/AA==",
+	    NULL, NULL), IDCHECK_RATE_LIMITED);
+	assert_int_equal(check_on(&capped, q->name, q->number, NULL, NULL,
+	    NULL), IDCHECK_MATCH);
+	sandbox_finish(&capped);
 }
 
 /* Last: the whole run's log holds no number, no name, no warning. */
@@ -483,6 +538,8 @@ main(void)
 		    test_sandbox_schedule_applies_to_every_request),
 		cmocka_unit_test(
 		    test_sandbox_admin_routes_absent_unless_loopback),
+		cmocka_unit_test(
+		    test_sandbox_caps_checks_per_number_per_day),
 		cmocka_unit_test(test_sandbox_log_has_no_personal_data),
 	};
 
