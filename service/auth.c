@@ -28,7 +28,7 @@ static struct sign_key		 keys[RN_AUTH_KEYS_MAX];
 static size_t			 nkeys;
 static struct shared_replay	*shared;
 
-static int	write_first_key(const char *, char *, size_t);
+static int	write_first_key(const char *, const char *, char *, size_t);
 
 int
 rn_auth_load(const char *path, int create, char *err, size_t errlen)
@@ -44,7 +44,7 @@ rn_auth_load(const char *path, int create, char *err, size_t errlen)
 		return (-1);
 	}
 	if (access(path, F_OK) == -1 && create &&
-	    write_first_key(path, err, errlen) == -1)
+	    write_first_key(path, "shop", err, errlen) == -1)
 		return (-1);
 	if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: cannot read: %s", path,
@@ -93,6 +93,46 @@ rn_auth_load(const char *path, int create, char *err, size_t errlen)
 		pthread_mutexattr_destroy(&attr);
 	}
 	return ((int)nkeys);
+}
+
+int
+rn_auth_key_file(const char *path, const char *default_id, int create,
+    struct sign_key *out, char *err, size_t errlen)
+{
+	FILE	*fp;
+	char	 line[512], *nl;
+	int	 ret;
+
+	if (access(path, F_OK) == -1 && create &&
+	    write_first_key(path, default_id, err, errlen) == -1)
+		return (-1);
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	ret = -1;
+	snprintf(err, errlen, "%s: no 'id:hexsecret' key", path);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		ret = sign_key_parse(out, line);
+		if (ret == -1)
+			snprintf(err, errlen, "%s: not an 'id:hexsecret' "
+			    "key of 16-64 bytes", path);
+		break;
+	}
+	sodium_memzero(line, sizeof(line));
+	(void)fclose(fp);
+	return (ret);
+}
+
+const struct sign_key *
+rn_auth_webhook_key(void)
+{
+	return (nkeys > 0 ? &keys[0] : NULL);
 }
 
 enum sign_verdict
@@ -155,7 +195,7 @@ rn_token_hash_equal(const char *a, const char *b)
 
 /* A development key, so that one command runs the whole service. */
 static int
-write_first_key(const char *path, char *err, size_t errlen)
+write_first_key(const char *path, const char *id, char *err, size_t errlen)
 {
 	unsigned char	secret[32];
 	char		hex[65];
@@ -165,7 +205,7 @@ write_first_key(const char *path, char *err, size_t errlen)
 
 	randombytes_buf(secret, sizeof(secret));
 	sodium_bin2hex(hex, sizeof(hex), secret, sizeof(secret));
-	snprintf(line, sizeof(line), "shop:%s\n", hex);
+	snprintf(line, sizeof(line), "%s:%s\n", id, hex);
 	sodium_memzero(secret, sizeof(secret));
 	sodium_memzero(hex, sizeof(hex));
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

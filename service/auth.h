@@ -23,6 +23,17 @@
  */
 int	rn_auth_load(const char *path, int create, char *err, size_t errlen);
 
+/*
+ * Reads the first "id:hexsecret" key of a file (ours to sign with: the
+ * ID check, webhooks); with create set and no file, writes a random key
+ * named default_id first.  Returns 0, or -1 with err set.
+ */
+int	rn_auth_key_file(const char *path, const char *default_id, int create,
+	    struct sign_key *out, char *err, size_t errlen);
+
+/* The key webhooks are signed with: the first order-system key. */
+const struct sign_key	*rn_auth_webhook_key(void);
+
 /* Checks a signed request at now (seconds); key id in *client on OK. */
 enum sign_verdict	rn_auth_verify(const struct sign_request *,
 			    int64_t now, const char **client);

@@ -79,6 +79,28 @@ static const struct key keys[] = {
 	INT("evidence_max_long_side", evidence_max_long_side, 0, 20000,
 	    "2560"),
 
+	/* The decision pipeline (service/pipeline.c). */
+	INT("pipeline_threads", pipeline_threads, 0, 16, "1"),
+	INT("lease_s", lease_s, 5, 3600, "120"),
+	INT("poll_ms", poll_ms, 10, 60000, "250"),
+	INT("park_retry_s", park_retry_s, 1, 86400, "60"),
+	INT("upstream_deadline_s", upstream_deadline_s, 1, 7 * 86400, "1800"),
+
+	/* The national ID check (service/idcheck_client.c). */
+	OTHER("idcheck_url", KEY_URL, idcheck_url, "http://127.0.0.1:8899"),
+	OTHER("idcheck_provider", KEY_STR, idcheck_provider, "sandbox"),
+	OTHER("idcheck_key_file", KEY_OPTSTR, idcheck_key_file, ""),
+	INT("idcheck_connect_timeout_ms", idcheck_connect_timeout_ms, 50,
+	    60000, "1000"),
+	INT("idcheck_timeout_ms", idcheck_timeout_ms, 100, 120000, "3000"),
+	INT("idcheck_max_attempts", idcheck_max_attempts, 1, 3, "3"),
+	INT("breaker_threshold", breaker_threshold, 1, 1000, "5"),
+	INT("breaker_cooldown_s", breaker_cooldown_s, 1, 3600, "30"),
+
+	/* Webhooks (about 1 m, 5 m, 30 m, 2 h, 12 h with the default). */
+	INT("webhook_retry_base_s", webhook_retry_base_s, 1, 3600, "60"),
+	INT("webhook_timeout_ms", webhook_timeout_ms, 100, 60000, "5000"),
+
 	/* Decision rules (service/rules.h); tuned with bench/, not tests. */
 	REAL("face_accept_min", rules.face_accept_min, -1, 1, "0.45"),
 	REAL("face_reject_max", rules.face_reject_max, -1, 1, "0.20"),
@@ -284,6 +306,15 @@ rn_config_validate(struct rn_config *cfg, char *err, size_t errlen)
 		n = snprintf(cfg->store_url, sizeof(cfg->store_url),
 		    "sqlite:%s/realname.db", cfg->state_dir);
 		if (n < 0 || (size_t)n >= sizeof(cfg->store_url)) {
+			snprintf(err, errlen, "key 'state_dir': too long");
+			return (-1);
+		}
+	}
+	if (cfg->idcheck_key_file[0] == '\0') {
+		n = snprintf(cfg->idcheck_key_file,
+		    sizeof(cfg->idcheck_key_file), "%s/idcheck.key",
+		    cfg->state_dir);
+		if (n < 0 || (size_t)n >= sizeof(cfg->idcheck_key_file)) {
 			snprintf(err, errlen, "key 'state_dir': too long");
 			return (-1);
 		}

@@ -38,6 +38,21 @@ struct rn_config {
 	int64_t		token_ttl_s;
 	int64_t		image_attempts_max;
 	int64_t		evidence_max_long_side;
+	int64_t		pipeline_threads;
+	int64_t		lease_s;
+	int64_t		poll_ms;
+	int64_t		park_retry_s;
+	int64_t		upstream_deadline_s;
+	char		idcheck_url[RN_CONFIG_STR_MAX];
+	char		idcheck_provider[RN_CONFIG_STR_MAX];
+	char		idcheck_key_file[RN_CONFIG_STR_MAX];
+	int64_t		idcheck_connect_timeout_ms;
+	int64_t		idcheck_timeout_ms;
+	int64_t		idcheck_max_attempts;
+	int64_t		breaker_threshold;
+	int64_t		breaker_cooldown_s;
+	int64_t		webhook_retry_base_s;
+	int64_t		webhook_timeout_ms;
 	struct rn_rules	rules;		/* decision thresholds and caps */
 };
 

@@ -21,6 +21,7 @@
 #include "auth.h"
 #include "metrics.h"
 #include "models.h"
+#include "pipeline.h"
 #include "realname.h"
 #include "store.h"
 #include "vault.h"
@@ -36,6 +37,7 @@ static int	store_prepare(char *, size_t);
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
+void	kore_worker_teardown(void);
 
 /*
  * Syscalls our workers need beyond Kore's own list, each found the hard
@@ -141,6 +143,10 @@ kore_parent_configure(int argc, char **argv)
 		fprintf(stderr, "realname: store: %s\n", err);
 		exit(1);
 	}
+	if (rn_pipeline_init(err, sizeof(err)) == -1) {
+		fprintf(stderr, "realname: pipeline: %s\n", err);
+		exit(1);
+	}
 
 	if (rn_metrics_init() == -1) {
 		fprintf(stderr, "realname: metrics: cannot map shared "
@@ -164,7 +170,14 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_configure(void)
 {
+	rn_pipeline_start();
 	kore_log(LOG_NOTICE, "worker ready (%s)", RN_VERSION);
+}
+
+void
+kore_worker_teardown(void)
+{
+	rn_pipeline_stop();
 }
 
 /*
