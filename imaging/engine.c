@@ -957,7 +957,7 @@ refine_small_face(struct imaging_engine *e, struct imaging_analysis *a,
     int idx, const void *buf, size_t len)
 {
 	struct imaging_face		*f = &a->faces[idx];
-	static struct imaging_face	 nf;
+	struct imaging_face		 nf;
 	struct imaging_decode_info	 info;
 	struct imaging_image		 rimg;
 	struct imaging_rect		 rect;
