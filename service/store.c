@@ -581,6 +581,56 @@ store_case_transition(struct store *h, const char *id, enum store_state from,
 }
 
 int
+store_case_expire(struct store *h, int64_t now, int limit, int64_t *expired)
+{
+	struct sres	res;
+	struct sval	p[3];
+	char		sql[256], id[STORE_ID_LEN + 1];
+	int64_t		changes, n;
+	size_t		i;
+
+	if (expired != NULL)
+		*expired = 0;
+	if (limit < 1)
+		return (store_fail(h, STORE_INVALID, "expire: limit < 1"));
+	(void)snprintf(sql, sizeof(sql), "SELECT id FROM cases WHERE "
+	    "state = 'OPEN' AND token_expires_at <= $1 ORDER BY "
+	    "token_expires_at, id LIMIT $2%s", h->be->claim_lock);
+	p[0] = sv_int(now);
+	p[1] = sv_int(limit);
+	if (tx_begin(h) == -1)
+		return (-1);
+	if (q(h, sql, p, 2, &res, NULL) == -1)
+		return (tx_abort(h));
+	n = 0;
+	for (i = 0; i < res.nrows; i++) {
+		if (cell_copy(h, &res, i, 0, id, sizeof(id), "id") == -1)
+			goto fail;
+		p[2] = sv_text(id);
+		if (q(h, "UPDATE cases SET state = 'EXPIRED', updated_at = $1 "
+		    "WHERE id = $3 AND state = 'OPEN'", p, 3, NULL,
+		    &changes) == -1)
+			goto fail;
+		if (changes != 1)
+			continue;
+		if (audit_append_tx(h, id, "store", "case.state",
+		    "{\"from\":\"OPEN\",\"to\":\"EXPIRED\"}", now) == -1)
+			goto fail;
+		n++;
+	}
+	store_res_free(&res);
+	if (tx_commit(h) == -1)
+		return (-1);
+	if (expired != NULL)
+		*expired = n;
+	return (0);
+
+fail:
+	store_res_free(&res);
+	return (tx_abort(h));
+}
+
+int
 store_case_count_by_number(struct store *h, const char *id_number_hash,
     enum store_state state, const char *case_id, int64_t *count)
 {

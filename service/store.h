@@ -46,7 +46,8 @@
 #define STORE_EVENT_MAX		64
 #define STORE_CLIENT_MAX	64
 #define STORE_IDEM_KEY_MAX	256
-#define STORE_OUTBOX_RETRY_NEVER	0	/* store_outbox_retry: give up */
+/* store_outbox_retry()'s next_attempt_at for "give up". */
+#define STORE_OUTBOX_RETRY_NEVER	0
 #define STORE_FACE_DIMS_MAX	4096
 
 enum store_code {
@@ -270,6 +271,12 @@ int	store_image_purge(struct store *, int64_t before, int64_t now,
 int	store_image_find_reused(struct store *, const char *case_id,
 	    const char *plain_sha256, char other_id[STORE_ID_LEN + 1]);
 /* Cases in state with this ID number hash, other than case_id. */
+/*
+ * Moves up to limit OPEN cases whose upload token expired by now to
+ * EXPIRED (each audited); expired (may be NULL) counts them.
+ */
+int	store_case_expire(struct store *, int64_t now, int limit,
+	    int64_t *expired);
 int	store_case_count_by_number(struct store *, const char *id_number_hash,
 	    enum store_state, const char *case_id, int64_t *count);
 

@@ -62,7 +62,8 @@ static int			db_seq;
 static enum backend_kind	kind_sqlite = BACKEND_SQLITE;
 static enum backend_kind	kind_pg = BACKEND_PG;
 
-static const unsigned char	lookup_key[32] = "synthetic lookup key for tests!";
+static const unsigned char	lookup_key[32] =
+    "synthetic lookup key for tests!";
 
 /*
  * Fixtures.
@@ -377,6 +378,39 @@ test_case_attempts_are_counted_and_capped_per_side(void **state)
 	assert_int_equal(c.attempts[STORE_SIDE_BACK], 0);
 	assert_int_equal(c.attempts[STORE_SIDE_HOLDING], 1);
 	assert_int_equal(c.accepted[STORE_SIDE_FRONT], 0);
+	store_case_release(&c);
+}
+
+static void
+test_case_open_past_its_token_expiry_expires(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_case	 c;
+	char			 id[STORE_ID_LEN + 1], late[STORE_ID_LEN + 1];
+	char			 sub[STORE_ID_LEN + 1];
+	int64_t			 n;
+
+	make_case(fx, NAME_UYGHUR, fx->now, id);
+	make_case(fx, NAME_UYGHUR, fx->now + 1000, late);
+	submitted_case(fx, fx->now, sub);
+	assert_int_equal(store_case_expire(fx->h, fx->now + 86400000 - 1, 10,
+	    &n), 0);
+	assert_int_equal(n, 0);
+	/* Only the OPEN case whose token ran out; submitted ones stay. */
+	assert_int_equal(store_case_expire(fx->h, fx->now + 86400000, 10, &n),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_case_get(fx->h, id, &c), 0);
+	assert_int_equal(c.state, STORE_STATE_EXPIRED);
+	store_case_release(&c);
+	assert_int_equal(store_case_get(fx->h, late, &c), 0);
+	assert_int_equal(c.state, STORE_STATE_OPEN);
+	store_case_release(&c);
+	assert_int_equal(store_case_expire(fx->h, fx->now + 2 * 86400000, 10,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_case_get(fx->h, sub, &c), 0);
+	assert_int_equal(c.state, STORE_STATE_SUBMITTED);
 	store_case_release(&c);
 }
 
@@ -1102,6 +1136,7 @@ main(void)
 		BOTH(test_case_round_trip_keeps_utf8_names_byte_exact),
 		BOTH(test_case_transition_refused_when_state_moved),
 		BOTH(test_case_attempts_are_counted_and_capped_per_side),
+		BOTH(test_case_open_past_its_token_expiry_expires),
 		BOTH(test_image_round_trip_purge_and_reuse),
 		BOTH(test_face_similar_found_only_under_another_number),
 		BOTH(test_queue_concurrent_claims_never_share_a_case),
