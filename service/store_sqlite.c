@@ -90,22 +90,30 @@ sq_open(struct store *h, const char *path)
 
 	/* journal_mode answers with the mode it ended up in. */
 	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st,
-	    NULL) != SQLITE_OK)
-		return (sq_fail(h, sqlite3_errcode(db), "journal_mode"));
+	    NULL) != SQLITE_OK) {
+		(void)sq_fail(h, sqlite3_errcode(db), "journal_mode");
+		goto fail;
+	}
 	rc = sqlite3_step(st);
 	mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) :
 	    NULL;
 	if (mode == NULL || strcmp(mode, "wal") != 0) {
 		sqlite3_finalize(st);
-		return (store_fail(h, STORE_UNAVAILABLE, "sqlite: '%s' could "
-		    "not switch to WAL", path));
+		(void)store_fail(h, STORE_UNAVAILABLE, "sqlite: '%s' could "
+		    "not switch to WAL", path);
+		goto fail;
 	}
 	sqlite3_finalize(st);
 
 	if (sq_simple(h, "PRAGMA synchronous=FULL", "synchronous") == -1 ||
 	    sq_simple(h, "PRAGMA foreign_keys=ON", "foreign_keys") == -1)
-		return (-1);
+		goto fail;
 	return (0);
+
+fail:
+	/* Never half-configured: without WAL or FULL it must not be used. */
+	sq_close(h);
+	return (-1);
 }
 
 static void
