@@ -4,6 +4,7 @@
  * the typed errors.  Needs $REALNAME_MODELS and $REALNAME_SHARED_DATA.
  */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -617,6 +618,76 @@ test_engine_survives_tiny_and_odd_images(void **state)
 	}
 }
 
+struct worker {
+	const uint8_t	*jpg;
+	size_t		 len;
+	float		 emb[IMAGING_EMBED_DIM];
+	int		 ok;
+};
+
+static void *
+worker_run(void *arg)
+{
+	struct worker		*w = arg;
+	struct imaging_options	 o;
+	struct imaging_engine	*e;
+	struct imaging_analysis	*a;
+	int			 i;
+
+	imaging_options_default(&o);
+	o.card = 0;
+	if ((e = imaging_engine_new(models_dir(), &o, NULL)) == NULL)
+		return (NULL);
+	for (i = 0; i < 3; i++) {
+		a = imaging_analyse(e, IMAGING_SIDE_FACE, w->jpg, w->len);
+		if (a == NULL || a->nfaces != 1 || !a->faces[0].has_embedding) {
+			imaging_analysis_free(a);
+			break;
+		}
+		memcpy(w->emb, a->faces[0].embedding, sizeof(w->emb));
+		imaging_analysis_free(a);
+	}
+	w->ok = i == 3;
+	imaging_engine_free(e);
+	return (NULL);
+}
+
+static void
+test_engine_one_per_thread_gives_the_same_answer(void **state)
+{
+	struct worker		 w[2];
+	struct imaging_analysis	*a;
+	struct imaging_face	 f;
+	pthread_t		 t[2];
+	char			 path[1024];
+	uint8_t			*buf;
+	size_t			 len;
+	int			 i;
+
+	(void)state;
+	craft_shared_path("faces/img8.jpg", path, sizeof(path));
+	assert_int_equal(craft_read_file(path, &buf, &len), 0);
+	assert_non_null(a = imaging_analyse(engine, IMAGING_SIDE_FACE, buf,
+	    len));
+	for (i = 0; i < 2; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].jpg = buf;
+		w[i].len = len;
+		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]),
+		    0);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_true(w[i].ok);
+		memset(&f, 0, sizeof(f));
+		f.has_embedding = 1;
+		memcpy(f.embedding, w[i].emb, sizeof(f.embedding));
+		assert_true(imaging_face_score(&a->faces[0], &f) > 0.9999f);
+	}
+	imaging_analysis_free(a);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -641,6 +712,8 @@ main(void)
 		cmocka_unit_test(
 		    test_engine_reads_eyes_only_with_the_eye_model),
 		cmocka_unit_test(test_engine_survives_tiny_and_odd_images),
+		cmocka_unit_test(
+		    test_engine_one_per_thread_gives_the_same_answer),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
