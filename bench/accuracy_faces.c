@@ -54,6 +54,8 @@ struct metrics {
 	double	imp_mean;
 	double	gen_min;
 	double	imp_max;
+	double	tar_default;	/* at imaging_options_default()'s threshold */
+	double	far_default;
 	int	ngen;
 	int	nimp;
 };
@@ -112,6 +114,14 @@ accuracy_faces(const char *models, const char *data,
 	    mr.gen_min, mr.imp_mean, mr.imp_max,
 	    median(rgb.live, rgb.has, n));
 
+	{
+		struct imaging_options	o;
+
+		imaging_options_default(&o);
+		printf("faces: at the default threshold %.2f (BGR): "
+		    "TAR=%.2f%% FAR=%.3f%%\n", o.match_threshold,
+		    mb.tar_default, mb.far_default);
+	}
 	fail = 0;
 	for (i = 0; i < n; i++) {
 		if (!bgr.has[i]) {
@@ -347,6 +357,19 @@ pair_metrics(const struct photo *ph, int n, const struct run *r,
 	for (i = 0; i < ng; i++)
 		acc += gen[i] > imp[k];
 	m->tar_far01 = 100.0 * acc / ng;
+
+	{
+		struct imaging_options	o;
+
+		imaging_options_default(&o);
+		acc = rej = 0;
+		for (i = 0; i < ng; i++)
+			acc += gen[i] >= o.match_threshold;
+		for (i = 0; i < ni; i++)
+			rej += imp[i] >= o.match_threshold;
+		m->tar_default = 100.0 * acc / ng;
+		m->far_default = 100.0 * rej / ni;
+	}
 done:
 	free(gen);
 	free(imp);
