@@ -400,8 +400,16 @@ quality_study(const char *models, struct photo *ph, int n,
 			    clean->reason_list[i]);
 		}
 	}
-	printf("quality: clean photos flagged %d/%d; sharpness median "
-	    "%.1f\n", flagged, n, median(clean->sharp, clean->has, n));
+	{
+		float	lo = INFINITY;
+
+		for (i = 0; i < n; i++)
+			if (clean->has[i] && clean->sharp[i] < lo)
+				lo = clean->sharp[i];
+		printf("quality: clean photos flagged %d/%d; sharpness median "
+		    "%.1f min %.1f\n", flagged, n,
+		    median(clean->sharp, clean->has, n), lo);
+	}
 
 	if ((e = imaging_engine_new(models, NULL, NULL)) == NULL)
 		return;
@@ -428,8 +436,16 @@ quality_study(const char *models, struct photo *ph, int n,
 		}
 		bench_image_free(&c);
 	}
-	printf("quality: blurred copies flagged face_blurry %d/%d; "
-	    "sharpness median %.1f\n", blur_hit, blur_n, median(sb, hb, n));
+	{
+		float	hi = 0;
+
+		for (i = 0; i < n; i++)
+			if (hb[i] && sb[i] > hi)
+				hi = sb[i];
+		printf("quality: blurred copies (sigma 2.1 px at the aligned "
+		    "scale) flagged face_blurry %d/%d; sharpness median %.1f "
+		    "max %.1f\n", blur_hit, blur_n, median(sb, hb, n), hi);
+	}
 	imaging_engine_free(e);
 	(void)small_hit;
 	(void)small_n;
