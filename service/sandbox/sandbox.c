@@ -11,6 +11,11 @@
  *   IDCHECK_SANDBOX_CAP_NAME	checks per ID number per day without a
  *				portrait before code 1901 (default 1000)
  *   IDCHECK_SANDBOX_CAP_FACE	the same with a portrait (default 30)
+ *   IDCHECK_SANDBOX_MODELS	the models directory: portraits are then
+ *				compared with the registry photo (a task
+ *				thread, the imaging library); unset, a
+ *				portrait gets a name-and-number answer
+ *				with portrait_compared false
  *
  * One worker only: the replay cache and the request-id table live in
  * the worker.  The call counter and the fault schedule live in shared
@@ -25,6 +30,7 @@
 #include <arpa/inet.h>
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +39,11 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 #include <kore/seccomp.h>
+#include <kore/tasks.h>
 
 #include <sodium.h>
 
+#include "faces.h"
 #include "fault.h"
 #include "idcheck_provider.h"
 #include "idnumber.h"
@@ -53,6 +61,18 @@
 #define SBX_CAPS_MAX		4096
 #define SBX_CAP_NAME_DEFAULT	1000
 #define SBX_CAP_FACE_DEFAULT	30
+
+/* Provider messages (UTF-8). */
+#define MSG_RATE_LIMITED	"\xe8\xb6\x85\xe8\xbf\x87\xe5\x8d\x95\xe6" \
+	"\x97\xa5\xe4\xb8\x8a\xe9\x99\x90"		/* 超过单日上限 */
+#define MSG_SERVICE_ERROR	"\xe6\x9c\x8d\xe5\x8a\xa1\xe5\xbc\x82\xe5" \
+	"\xb8\xb8"					/* 服务异常 */
+#define MSG_INVALID_INPUT	"\xe5\x8f\x82\xe6\x95\xb0\xe6\xa0\xbc\xe5" \
+	"\xbc\x8f\xe9\x94\x99\xe8\xaf\xaf"		/* 参数格式错误 */
+#define MSG_NO_PHOTO		"\xe5\xba\x93\xe4\xb8\xad\xe6\x97\xa0\xe7" \
+	"\x85\xa7\xe7\x89\x87"				/* 库中无照片 */
+#define MSG_FACE_MISMATCH	"\xe4\xba\xba\xe5\x83\x8f\xe6\xaf\x94\xe5" \
+	"\xaf\xb9\xe4\xb8\x8d\xe4\xb8\x80\xe8\x87\xb4"	/* 人像比对不一致 */
 
 /* What a proxy in front of a dead provider sends. */
 #define BAD_GATEWAY	"<html><body>502 Bad Gateway</body></html>"
@@ -72,11 +92,35 @@ struct sbx_shared {
 	struct sbx_fault	schedule;	/* admin only; one worker */
 };
 
-/* A delayed answer, kept across handler calls. */
+#define SBX_PHASE_FACE		1	/* comparison task running */
+#define SBX_PHASE_DELAY		2	/* answer held by a fault */
+
+/* One verify request across handler calls. */
 struct sbx_ctx {
+	int			 phase;
+	char			 request_id[SBX_REQUEST_ID_MAX];
+	const char		*code;
+	const char		*message;
+	int			 portrait;	/* one was sent */
+	int			 compared;
+	int			 has_similarity;
+	double			 similarity;
+	enum sbx_fault_kind	 kind;
+	long			 arg;
+
+	/* Face comparison in a task thread. */
+	int			 task_started;
+	struct kore_task	 task;
+	size_t			 person;
+	unsigned char		*jpeg;
+	size_t			 jpeg_len;
+	int			 face_rc;	/* 0, -1 unusable, -2 engine */
+	int			 face_which;
+	double			 face_similarity;
+
+	/* An answer held back by a latency or hang fault. */
 	struct kore_timer	*timer;
 	int			 fired;
-	int			 status;
 	char			*reply;
 	size_t			 reply_len;
 };
@@ -102,16 +146,45 @@ static int	read_body(struct http_request *, char **, size_t *);
 static int	admin_allowed(struct http_request *);
 static int	request_id_ok(const char *);
 static int	remember_id(const char *, const void *, size_t);
-static void	answer(struct jsonw *, const char *, const char *,
-		    const char *, int);
+static void	answer(struct jsonw *, const struct sbx_ctx *);
+static int	respond(struct http_request *, struct sbx_ctx *);
+static int	portrait_bytes(const struct jsonr *, struct sbx_ctx *);
+static int	face_task(struct kore_task *);
+static void	face_verdict(struct sbx_ctx *);
 static void	timer_fired(void *, u_int64_t);
 static void	ctx_free(struct http_request *);
 static int	loopback_text(const char *);
 static int	over_cap(const char *, int);
 static unsigned long	env_count(const char *, unsigned long);
 
+/*
+ * Beyond Kore's own list (see KORE.md): glibc 2.36 makes threads with
+ * clone3, answered ENOSYS so that it falls back to clone; the rest is
+ * what the task thread, OpenCV and model loading were seen to need.
+ */
 KORE_SECCOMP_FILTER("idcheck-sandbox",
+	KORE_SYSCALL_DENY(clone3, ENOSYS),
+	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(set_robust_list),
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+	KORE_SYSCALL_ALLOW(sched_yield),
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(tgkill),
+	KORE_SYSCALL_ALLOW(prctl),
+	KORE_SYSCALL_ALLOW(mremap),
+	KORE_SYSCALL_ALLOW(sysinfo),
+	KORE_SYSCALL_ALLOW(prlimit64),
+	KORE_SYSCALL_ALLOW(clock_getres),
 	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(statx),
+	KORE_SYSCALL_ALLOW(fstatfs),
+	KORE_SYSCALL_ALLOW(statfs),
+	KORE_SYSCALL_ALLOW(faccessat),
+	KORE_SYSCALL_ALLOW(faccessat2),
+	KORE_SYSCALL_ALLOW(readlinkat),
+	KORE_SYSCALL_ALLOW(getdents64),
+	KORE_SYSCALL_ALLOW(pipe2),
+	KORE_SYSCALL_ALLOW(eventfd2),
 	KORE_SYSCALL_ALLOW(setsockopt),
 	KORE_SYSCALL_ALLOW(getrandom),
 );
@@ -129,6 +202,7 @@ static unsigned long		 answer_seq;
 static struct sbx_cap		 caps[SBX_CAPS_MAX];
 static unsigned long		 cap_name = SBX_CAP_NAME_DEFAULT;
 static unsigned long		 cap_face = SBX_CAP_FACE_DEFAULT;
+static char			*models_dir;
 
 void
 kore_parent_configure(int argc, char **argv)
@@ -164,6 +238,8 @@ kore_parent_configure(int argc, char **argv)
 	admin_enabled = v != NULL && loopback_text(v);
 	cap_name = env_count("IDCHECK_SANDBOX_CAP_NAME", SBX_CAP_NAME_DEFAULT);
 	cap_face = env_count("IDCHECK_SANDBOX_CAP_FACE", SBX_CAP_FACE_DEFAULT);
+	if ((v = getenv("IDCHECK_SANDBOX_MODELS")) != NULL && *v != '\0')
+		models_dir = kore_strdup(v);
 
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -171,8 +247,9 @@ kore_parent_configure(int argc, char **argv)
 		fatal("sandbox: cannot map shared memory");
 	memset(shm, 0, sizeof(*shm));
 
-	kore_log(LOG_NOTICE, "sandbox: %zu people, %zu keys, admin %s",
-	    registry.count, nkeys, admin_enabled ? "on" : "off");
+	kore_log(LOG_NOTICE, "sandbox: %zu people, %zu keys, admin %s, "
+	    "faces %s", registry.count, nkeys, admin_enabled ? "on" : "off",
+	    models_dir != NULL ? "compared" : "not compared");
 }
 
 void
@@ -192,26 +269,34 @@ sbx_verify(struct http_request *req)
 	struct sbx_fault	 fault;
 	struct sbx_decision	 d;
 	struct jsonr		 doc;
-	struct jsonw		 w;
 	struct linger		 lg;
+	const struct jsonr_leaf	*leaf;
+	const struct sbx_person	*who;
 	enum sign_verdict	 verdict;
 	enum sbx_fault_kind	 kind;
-	const char		*spec, *code, *message;
+	const char		*spec;
 	char			*body, request_id[SBX_REQUEST_ID_MAX];
 	char			 name[SBX_NAME_MAX], number[SBX_NUMBER_MAX];
 	size_t			 len;
 	int64_t			 n;
-	int			 ret, portrait;
+	int			 portrait;
 
-	/* Second call: a delayed answer whose time has come. */
+	/* Later calls: a face comparison or a delayed answer is done. */
 	if ((ctx = req->hdlr_extra) != NULL) {
+		if (ctx->phase == SBX_PHASE_FACE) {
+			if (kore_task_state(&ctx->task) !=
+			    KORE_TASK_STATE_FINISHED) {
+				http_request_sleep(req);
+				return (KORE_RESULT_RETRY);
+			}
+			face_verdict(ctx);
+			return (respond(req, ctx));
+		}
 		if (!ctx->fired) {
 			http_request_sleep(req);
 			return (KORE_RESULT_RETRY);
 		}
-		ret = reply_raw(req, ctx->status, ctx->reply,
-		    ctx->reply_len);
-		return (ret);
+		return (reply_raw(req, 200, ctx->reply, ctx->reply_len));
 	}
 
 	atomic_fetch_add(&shm->calls, 1);
@@ -296,62 +381,107 @@ sbx_verify(struct http_request *req)
 	n = jsonr_string(&doc, "id_number", number, sizeof(number));
 	if (n < 0 || (size_t)n >= sizeof(number))
 		number[0] = '\0';
-	portrait = jsonr_find(&doc, "portrait") != NULL &&
-	    jsonr_find(&doc, "portrait")->type == JSONR_STRING &&
-	    jsonr_find(&doc, "portrait")->len > 0;
+	leaf = jsonr_find(&doc, "portrait");
+	portrait = leaf != NULL && leaf->type == JSONR_STRING &&
+	    leaf->len > 0;
+
+	ctx = kore_calloc(1, sizeof(*ctx));
+	req->hdlr_extra = ctx;
+	req->onfree = ctx_free;
+	(void)snprintf(ctx->request_id, sizeof(ctx->request_id), "%s",
+	    request_id);
+	ctx->portrait = portrait;
+	ctx->kind = kind;
+	ctx->arg = fault.arg;
+
 	if (over_cap(number, portrait)) {
 		d.code = IDCHECK_CODE_RATE_LIMITED;
-		d.message = "\xe8\xb6\x85\xe8\xbf\x87\xe5\x8d\x95\xe6"
-		    "\x97\xa5\xe4\xb8\x8a\xe9\x99\x90";	/* 超过单日上限 */
-		d.portrait_compared = 0;
+		d.message = MSG_RATE_LIMITED;
 	} else {
 		sbx_decide(&registry, name, number, portrait, &d);
+	}
+	ctx->code = d.code;
+	ctx->message = d.message;
+	who = NULL;
+	if (strcmp(d.code, IDCHECK_CODE_MATCH) == 0 && portrait &&
+	    models_dir != NULL) {
+		(void)idnumber_normalize(number);
+		who = sbx_registry_find(&registry, number);
 	}
 	sodium_memzero(name, sizeof(name));
 	sodium_memzero(number, sizeof(number));
 
-	code = d.code;
-	message = d.message;
-	switch (kind) {
+	/* Faults that replace the answer make the comparison moot. */
+	if (kind == SBX_FAULT_RATE_LIMIT || kind == SBX_FAULT_UNKNOWN_CODE ||
+	    kind == SBX_FAULT_SERVICE_ERROR)
+		who = NULL;
+	if (who != NULL && who->portrait[0] != '\0') {
+		if (portrait_bytes(&doc, ctx) == -1) {
+			ctx->code = IDCHECK_CODE_INVALID_INPUT;
+			ctx->message = MSG_INVALID_INPUT;
+		} else {
+			ctx->person = (size_t)(who - registry.people);
+			ctx->phase = SBX_PHASE_FACE;
+			kore_free(body);
+			kore_task_create(&ctx->task, face_task);
+			kore_task_bind_request(&ctx->task, req);
+			ctx->task_started = 1;
+			kore_task_run(&ctx->task);
+			return (KORE_RESULT_RETRY);
+		}
+	}
+	kore_free(body);
+	return (respond(req, ctx));
+}
+
+/*
+ * The answer for ctx, with the faults that shape it: a replaced code,
+ * a cut body, or a delay.
+ */
+static int
+respond(struct http_request *req, struct sbx_ctx *ctx)
+{
+	struct jsonw	w;
+	int		ret;
+
+	switch (ctx->kind) {
 	case SBX_FAULT_RATE_LIMIT:
-		code = IDCHECK_CODE_RATE_LIMITED;
-		message = "\xe8\xb6\x85\xe8\xbf\x87\xe5\x8d\x95\xe6\x97\xa5"
-		    "\xe4\xb8\x8a\xe9\x99\x90";		/* 超过单日上限 */
+		ctx->code = IDCHECK_CODE_RATE_LIMITED;
+		ctx->message = MSG_RATE_LIMITED;
+		ctx->has_similarity = 0;
 		break;
 	case SBX_FAULT_UNKNOWN_CODE:
-		code = "4242";
-		message = "unknown";
+		ctx->code = "4242";
+		ctx->message = "unknown";
+		ctx->has_similarity = 0;
 		break;
 	case SBX_FAULT_SERVICE_ERROR:
-		code = IDCHECK_CODE_SERVICE_ERROR;
-		message = "\xe6\x9c\x8d\xe5\x8a\xa1\xe5\xbc\x82\xe5\xb8\xb8";
+		ctx->code = IDCHECK_CODE_SERVICE_ERROR;
+		ctx->message = MSG_SERVICE_ERROR;
+		ctx->has_similarity = 0;
 		break;
 	default:
 		break;
 	}
 	jsonw_init(&w, SBX_REPLY_MAX);
-	answer(&w, request_id, code, message, portrait ?
-	    d.portrait_compared : -1);
-	kore_free(body);
-	kore_log(LOG_INFO, "verify: code %s fault %d", code, (int)kind);
+	answer(&w, ctx);
+	kore_log(LOG_INFO, "verify: code %s fault %d", ctx->code,
+	    (int)ctx->kind);
 
-	if (kind == SBX_FAULT_MALFORMED && jsonw_text(&w) != NULL) {
+	if (ctx->kind == SBX_FAULT_MALFORMED && jsonw_text(&w) != NULL) {
 		/* Cut mid-body: the shape of a proxy that gave up. */
 		ret = reply_raw(req, 200, jsonw_text(&w),
 		    strlen(jsonw_text(&w)) / 2);
 		jsonw_free(&w);
 		return (ret);
 	}
-	if ((kind == SBX_FAULT_LATENCY || kind == SBX_FAULT_HANG) &&
+	if ((ctx->kind == SBX_FAULT_LATENCY || ctx->kind == SBX_FAULT_HANG) &&
 	    jsonw_text(&w) != NULL) {
-		ctx = kore_calloc(1, sizeof(*ctx));
-		ctx->status = 200;
+		ctx->phase = SBX_PHASE_DELAY;
 		ctx->reply_len = strlen(jsonw_text(&w));
 		ctx->reply = kore_strdup(jsonw_text(&w));
 		jsonw_free(&w);
-		req->hdlr_extra = ctx;
-		req->onfree = ctx_free;
-		ctx->timer = kore_timer_add(timer_fired, (u_int64_t)fault.arg,
+		ctx->timer = kore_timer_add(timer_fired, (u_int64_t)ctx->arg,
 		    req, KORE_TIMER_ONESHOT);
 		http_request_sleep(req);
 		return (KORE_RESULT_RETRY);
@@ -359,6 +489,91 @@ sbx_verify(struct http_request *req)
 	ret = reply_json(req, 200, &w);
 	jsonw_free(&w);
 	return (ret);
+}
+
+/* The portrait, base64-decoded into ctx.  Returns 0 or -1. */
+static int
+portrait_bytes(const struct jsonr *doc, struct sbx_ctx *ctx)
+{
+	const struct jsonr_leaf	*leaf;
+	char			*b64;
+	size_t			 cap, len;
+	int			 ret;
+
+	if ((leaf = jsonr_find(doc, "portrait")) == NULL ||
+	    leaf->type != JSONR_STRING || leaf->decoded_len == 0)
+		return (-1);
+	b64 = kore_malloc(leaf->decoded_len + 1);
+	(void)jsonr_string(doc, "portrait", b64, leaf->decoded_len + 1);
+	cap = leaf->decoded_len / 4 * 3 + 3;
+	ctx->jpeg = kore_malloc(cap);
+	ret = sodium_base642bin(ctx->jpeg, cap, b64, leaf->decoded_len,
+	    "\r\n", &len, NULL, sodium_base64_VARIANT_ORIGINAL);
+	kore_free(b64);
+	if (ret != 0 || len == 0)
+		return (-1);
+	ctx->jpeg_len = len;
+	return (0);
+}
+
+/*
+ * Task thread: compare the portrait with the registry photo.  One
+ * engine per task thread, made on first use; the sandbox runs one.
+ */
+static int
+face_task(struct kore_task *t)
+{
+	static __thread struct sbx_faces	*faces;
+	struct sbx_ctx				*ctx;
+	char					 err[256];
+
+	ctx = (struct sbx_ctx *)(void *)((char *)t -
+	    offsetof(struct sbx_ctx, task));
+	if (faces == NULL &&
+	    (faces = sbx_faces_new(models_dir, registry.count, err,
+	    sizeof(err))) == NULL) {
+		kore_log(LOG_ERR, "verify: faces: %s", err);
+		ctx->face_rc = -2;
+		return (KORE_RESULT_OK);
+	}
+	ctx->face_rc = sbx_faces_compare(faces, ctx->person,
+	    registry.people[ctx->person].portrait, ctx->jpeg, ctx->jpeg_len,
+	    &ctx->face_similarity, &ctx->face_which, err, sizeof(err));
+	if (ctx->face_rc == -1)
+		kore_log(LOG_INFO, "verify: face not compared (%s)",
+		    ctx->face_which == 0 ? "portrait" : "registry photo");
+	return (KORE_RESULT_OK);
+}
+
+/* What the finished comparison makes of a name-and-number match. */
+static void
+face_verdict(struct sbx_ctx *ctx)
+{
+	kore_free(ctx->jpeg);
+	ctx->jpeg = NULL;
+	ctx->phase = 0;
+	if (ctx->face_rc == -2) {
+		ctx->code = IDCHECK_CODE_SERVICE_ERROR;
+		ctx->message = MSG_SERVICE_ERROR;
+		return;
+	}
+	if (ctx->face_rc == -1) {
+		if (ctx->face_which == 0) {
+			ctx->code = IDCHECK_CODE_INVALID_INPUT;
+			ctx->message = MSG_INVALID_INPUT;
+		} else {
+			ctx->code = IDCHECK_CODE_NO_PHOTO;
+			ctx->message = MSG_NO_PHOTO;
+		}
+		return;
+	}
+	ctx->compared = 1;
+	ctx->has_similarity = 1;
+	ctx->similarity = ctx->face_similarity;
+	if (ctx->similarity < SBX_FACE_PASS) {
+		ctx->code = IDCHECK_CODE_FACE_MISMATCH;
+		ctx->message = MSG_FACE_MISMATCH;
+	}
 }
 
 int
@@ -436,31 +651,34 @@ sbx_not_found(struct http_request *req)
 }
 
 static void
-answer(struct jsonw *w, const char *request_id, const char *code,
-    const char *message, int portrait_compared)
+answer(struct jsonw *w, const struct sbx_ctx *ctx)
 {
 	const struct idcheck_provider	*p;
 	const struct idcheck_code	*c;
 	char				 sid[32];
 
 	p = idcheck_provider_find("sandbox");
-	c = p != NULL ? idcheck_provider_code(p, code) : NULL;
+	c = p != NULL ? idcheck_provider_code(p, ctx->code) : NULL;
 	(void)snprintf(sid, sizeof(sid), "sbx-%d-%lu", (int)getpid(),
 	    ++answer_seq);
 	jsonw_object_open(w);
 	jsonw_key(w, "code");
-	jsonw_int(w, strtol(code, NULL, 10));
+	jsonw_int(w, strtol(ctx->code, NULL, 10));
 	jsonw_key(w, "message");
-	jsonw_string(w, message);
+	jsonw_string(w, ctx->message);
 	jsonw_key(w, "request_id");
-	jsonw_string(w, request_id);
+	jsonw_string(w, ctx->request_id);
 	jsonw_key(w, "sandbox_request_id");
 	jsonw_string(w, sid);
 	jsonw_key(w, "billable");
 	jsonw_bool(w, c != NULL && c->billable);
-	if (portrait_compared != -1) {
+	if (ctx->portrait) {
 		jsonw_key(w, "portrait_compared");
-		jsonw_bool(w, portrait_compared);
+		jsonw_bool(w, ctx->compared);
+	}
+	if (ctx->has_similarity) {
+		jsonw_key(w, "similarity");
+		jsonw_double(w, ctx->similarity);
 	}
 	jsonw_object_close(w);
 }
@@ -680,10 +898,21 @@ ctx_free(struct http_request *req)
 
 	if ((ctx = req->hdlr_extra) == NULL)
 		return;
+	/*
+	 * Kore calls this on every free attempt, also while the face task
+	 * still runs (client gone): free only once it is done.
+	 */
+	if (ctx->task_started &&
+	    kore_task_state(&ctx->task) != KORE_TASK_STATE_FINISHED)
+		return;
+	if (ctx->task_started)
+		kore_task_destroy(&ctx->task);
 	/* The client left before the delayed answer: stop its timer. */
 	if (ctx->timer != NULL)
 		kore_timer_remove(ctx->timer);
+	kore_free(ctx->jpeg);
 	kore_free(ctx->reply);
 	kore_free(ctx);
 	req->hdlr_extra = NULL;
+	req->onfree = NULL;
 }

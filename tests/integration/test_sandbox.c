@@ -18,12 +18,14 @@
 #include <regex.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "idcheck_provider.h"
 #include "jsonw.h"
 #include "sandbox_harness.h"
 
 static struct sandbox	sbx;
+static struct sandbox	extra;		/* a test's own sandbox */
 static unsigned long	seq;
 
 /* A request body for one person; portrait may be NULL. */
@@ -35,7 +37,7 @@ body_for(const char *name, const char *number, const char *portrait,
 	char		*text;
 
 	(void)snprintf(request_id, idlen, "it-%lu", ++seq);
-	jsonw_init(&w, 1 << 16);
+	jsonw_init(&w, 16 << 20);
 	idcheck_provider_request_body(idcheck_provider_find("sandbox"), &w,
 	    request_id, name, number, portrait);
 	assert_non_null(jsonw_text(&w));
@@ -126,6 +128,16 @@ group_setup(void **state)
 	return (sandbox_start(&sbx, "127.0.0.1"));
 }
 
+/* Runs even when the test failed: no kore is left behind. */
+static int
+extra_teardown(void **state)
+{
+	(void)state;
+	sandbox_finish(&extra);
+	memset(&extra, 0, sizeof(extra));
+	return (0);
+}
+
 static int
 group_teardown(void **state)
 {
@@ -142,7 +154,6 @@ group_teardown(void **state)
 static void
 test_sandbox_caps_checks_per_number_per_day(void **state)
 {
-	struct sandbox		 capped;
 	const struct sbx_person	*p, *q;
 	size_t			 i;
 	int			 k;
@@ -150,36 +161,155 @@ test_sandbox_caps_checks_per_number_per_day(void **state)
 	(void)state;
 	setenv("IDCHECK_SANDBOX_CAP_NAME", "3", 1);
 	setenv("IDCHECK_SANDBOX_CAP_FACE", "2", 1);
-	assert_int_equal(sandbox_start(&capped, "127.0.0.1"), 0);
+	assert_int_equal(sandbox_start(&extra, "127.0.0.1"), 0);
 	unsetenv("IDCHECK_SANDBOX_CAP_NAME");
 	unsetenv("IDCHECK_SANDBOX_CAP_FACE");
 
 	p = q = NULL;
-	for (i = 0; i < capped.registry.count; i++) {
-		if (capped.registry.people[i].cancelled ||
-		    capped.registry.people[i].portrait[0] == '\0')
+	for (i = 0; i < extra.registry.count; i++) {
+		if (extra.registry.people[i].cancelled ||
+		    extra.registry.people[i].portrait[0] == '\0')
 			continue;
 		if (p == NULL)
-			p = &capped.registry.people[i];
+			p = &extra.registry.people[i];
 		else if (q == NULL)
-			q = &capped.registry.people[i];
+			q = &extra.registry.people[i];
 	}
 	assert_non_null(p);
 	assert_non_null(q);
 	for (k = 0; k < 3; k++)
-		assert_int_equal(check_on(&capped, p->name, p->number, NULL,
+		assert_int_equal(check_on(&extra, p->name, p->number, NULL,
 		    NULL, NULL), IDCHECK_MATCH);
-	assert_int_equal(check_on(&capped, p->name, p->number, NULL, NULL,
+	assert_int_equal(check_on(&extra, p->name, p->number, NULL, NULL,
 	    NULL), IDCHECK_RATE_LIMITED);
 	/* Face checks count apart, and other numbers are not affected. */
 	for (k = 0; k < 2; k++)
-		assert_int_equal(check_on(&capped, p->name, p->number,
+		assert_int_equal(check_on(&extra, p->name, p->number,
 		    "/9j/AA==", NULL, NULL), IDCHECK_MATCH);
-	assert_int_equal(check_on(&capped, p->name, p->number, "/9j/AA==",
+	assert_int_equal(check_on(&extra, p->name, p->number, "/9j/AA==",
 	    NULL, NULL), IDCHECK_RATE_LIMITED);
-	assert_int_equal(check_on(&capped, q->name, q->number, NULL, NULL,
+	assert_int_equal(check_on(&extra, q->name, q->number, NULL, NULL,
 	    NULL), IDCHECK_MATCH);
-	sandbox_finish(&capped);
+	assert_log_clean(&extra.h);
+}
+
+/*
+ * Another photo of the identity whose photo is at path (same != 0) or a
+ * photo of someone else, base64, from the faces set's identities.csv.
+ */
+static char *
+other_photo_b64(const char *path, int same)
+{
+	const char	*base, *data;
+	char		 csv[512], line[256], ident[64], file[512], *comma;
+	char		*buf, *b64;
+	FILE		*fp;
+	long		 n;
+	size_t		 cap;
+
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	if ((data = getenv("REALNAME_SHARED_DATA")) == NULL)
+		data = "../shared/data";
+	(void)snprintf(csv, sizeof(csv), "%s/faces/identities.csv", data);
+	ident[0] = '\0';
+	file[0] = '\0';
+	/* Twice: first the identity of path, then a photo to send. */
+	for (n = 0; n < 2; n++) {
+		assert_non_null(fp = fopen(csv, "r"));
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if ((comma = strchr(line, ',')) == NULL ||
+			    strcmp(line, "file,identity") == 0)
+				continue;
+			*comma++ = '\0';
+			if (n == 0 && strcmp(line, base) == 0)
+				(void)snprintf(ident, sizeof(ident), "%s",
+				    comma);
+			if (n == 1 && file[0] == '\0' &&
+			    strcmp(line, base) != 0 &&
+			    (strcmp(comma, ident) == 0) == (same != 0))
+				(void)snprintf(file, sizeof(file),
+				    "%s/faces/%s", data, line);
+		}
+		(void)fclose(fp);
+	}
+	assert_true(file[0] != '\0');
+	assert_non_null(fp = fopen(file, "rb"));
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	assert_true((n = ftell(fp)) > 0);
+	assert_int_equal(fseek(fp, 0, SEEK_SET), 0);
+	assert_non_null(buf = malloc((size_t)n));
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	(void)fclose(fp);
+	cap = sodium_base64_ENCODED_LEN((size_t)n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	assert_non_null(b64 = malloc(cap));
+	(void)sodium_bin2base64(b64, cap, (unsigned char *)buf, (size_t)n,
+	    sodium_base64_VARIANT_ORIGINAL);
+	free(buf);
+	return (b64);
+}
+
+/*
+ * With the models, a portrait is compared with the registry photo: the
+ * same person matches with a similarity, another person is a face
+ * mismatch, a portrait without a face is invalid input.
+ */
+static void
+test_sandbox_compares_portraits_with_the_registry_photo(void **state)
+{
+	struct idcheck_response	 r;
+	const struct sbx_person	*p;
+	const char		*models;
+	char			*same, *other;
+	size_t			 i;
+
+	(void)state;
+	if ((models = getenv("REALNAME_MODELS")) == NULL)
+		models = "assets/models";
+	setenv("IDCHECK_SANDBOX_MODELS", models, 1);
+	assert_int_equal(sandbox_start(&extra, "127.0.0.1"), 0);
+	unsetenv("IDCHECK_SANDBOX_MODELS");
+
+	p = NULL;
+	for (i = 0; i < extra.registry.count && p == NULL; i++) {
+		if (!extra.registry.people[i].cancelled &&
+		    extra.registry.people[i].portrait[0] != '\0')
+			p = &extra.registry.people[i];
+	}
+	assert_non_null(p);
+	same = other_photo_b64(p->portrait, 1);
+	other = other_photo_b64(p->portrait, 0);
+
+	assert_int_equal(check_on(&extra, p->name, p->number, same, NULL,
+	    &r), IDCHECK_MATCH);
+	assert_true(r.has_similarity);
+	print_message("# same person: similarity %.1f\n", r.similarity);
+	assert_true(r.similarity >= idcheck_provider_find("sandbox")->
+	    face_min_similarity);
+	assert_int_equal(check_on(&extra, p->name, p->number, other, NULL,
+	    &r), IDCHECK_FACE_MISMATCH);
+	assert_true(r.has_similarity);
+	print_message("# another person: similarity %.1f\n", r.similarity);
+	assert_true(r.billable);
+	/* A name mismatch is answered before any face is looked at. */
+	assert_int_equal(check_on(&extra, "\xe6\x9f\x90", p->number, same,
+	    NULL, &r), IDCHECK_MISMATCH);
+	assert_false(r.has_similarity);
+	/* Base64 of something that is not a photo. */
+	assert_int_equal(check_on(&extra, p->name, p->number, "AAAAAAAA",
+	    NULL, &r), IDCHECK_INVALID_INPUT);
+	/* Not base64 at all. */
+	assert_int_equal(check_on(&extra, p->name, p->number, "%%%%", NULL,
+	    &r), IDCHECK_INVALID_INPUT);
+	/* Faults still shape a compared answer. */
+	assert_int_equal(check_on(&extra, p->name, p->number, same,
+	    "latency=50", &r), IDCHECK_MATCH);
+	assert_int_equal(check_on(&extra, p->name, p->number, same,
+	    "malformed", &r), IDCHECK_UPSTREAM_ERROR);
+	free(same);
+	free(other);
+	assert_log_clean(&extra.h);
 }
 
 /* Last: the whole run's log holds no number, no name, no warning. */
@@ -502,21 +632,20 @@ test_sandbox_schedule_applies_to_every_request(void **state)
 static void
 test_sandbox_admin_routes_absent_unless_loopback(void **state)
 {
-	struct sandbox		 wide;
 	struct http_reply	 r;
 
 	(void)state;
 	/* Bound to every address: the admin routes do not exist. */
-	assert_int_equal(sandbox_start(&wide, "0.0.0.0"), 0);
-	assert_int_equal(sandbox_http(&wide, "GET", "/admin/calls", NULL, 0,
+	assert_int_equal(sandbox_start(&extra, "0.0.0.0"), 0);
+	assert_int_equal(sandbox_http(&extra, "GET", "/admin/calls", NULL, 0,
 	    NULL, 5000, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
 	http_reply_free(&r);
-	assert_int_equal(sandbox_http(&wide, "PUT", "/admin/faults", "reset",
+	assert_int_equal(sandbox_http(&extra, "PUT", "/admin/faults", "reset",
 	    5, NULL, 5000, &r, NULL), 0);
 	assert_int_equal(r.status, 404);
 	http_reply_free(&r);
-	sandbox_finish(&wide);
+	assert_log_clean(&extra.h);
 
 	assert_true(sandbox_calls(&sbx) > 0);
 }
@@ -536,10 +665,15 @@ main(void)
 		    test_sandbox_hang_outlasts_the_client_timeout),
 		cmocka_unit_test(
 		    test_sandbox_schedule_applies_to_every_request),
-		cmocka_unit_test(
-		    test_sandbox_admin_routes_absent_unless_loopback),
-		cmocka_unit_test(
-		    test_sandbox_caps_checks_per_number_per_day),
+		cmocka_unit_test_teardown(
+		    test_sandbox_admin_routes_absent_unless_loopback,
+		    extra_teardown),
+		cmocka_unit_test_teardown(
+		    test_sandbox_caps_checks_per_number_per_day,
+		    extra_teardown),
+		cmocka_unit_test_teardown(
+		    test_sandbox_compares_portraits_with_the_registry_photo,
+		    extra_teardown),
 		cmocka_unit_test(test_sandbox_log_has_no_personal_data),
 	};
 
