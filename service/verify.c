@@ -30,7 +30,7 @@ static int	load_photo(const struct verify_env *, const char *,
 		    size_t);
 static void	measure(const struct verify_env *, const struct store_case *,
 		    struct imaging_analysis *const *, int64_t,
-		    struct rn_signals *);
+		    struct rn_signals *, char *);
 static int	card_expired(const struct imaging_card_summary *,
 		    const struct idnumber_date *);
 static void	write_decision(const struct verify_result *,
@@ -62,7 +62,7 @@ rn_verify_case(const struct verify_env *env, const struct store_case *c,
 		a[i] = imaging_analyse(env->engine, sides[i], photo[i],
 		    len[i]);
 	}
-	measure(env, c, a, now, &out->signals);
+	measure(env, c, a, now, &out->signals, out->duplicate_of);
 
 	/* Pay for the national check only if it can still matter. */
 	if (env->idcheck != NULL &&
@@ -158,7 +158,8 @@ load_photo(const struct verify_env *env, const char *id, enum store_side side,
 
 static void
 measure(const struct verify_env *env, const struct store_case *c,
-    struct imaging_analysis *const *a, int64_t now, struct rn_signals *s)
+    struct imaging_analysis *const *a, int64_t now, struct rn_signals *s,
+    char *dup_id)
 {
 	const struct imaging_analysis	*front, *back, *hold;
 	const struct imaging_face	*live, *portrait, *held;
@@ -167,9 +168,11 @@ measure(const struct verify_env *env, const struct store_case *c,
 	char				 number[STORE_ID_NUMBER_MAX];
 	char				 other[STORE_ID_LEN + 1];
 	int64_t				 count;
+	double				 score;
 	int				 i;
 
 	memset(s, 0, sizeof(*s));
+	dup_id[0] = '\0';
 	front = a[STORE_SIDE_FRONT];
 	back = a[STORE_SIDE_BACK];
 	hold = a[STORE_SIDE_HOLDING];
@@ -247,11 +250,24 @@ measure(const struct verify_env *env, const struct store_case *c,
 		store_image_release(&img);
 	}
 	/*
-	 * XXX The same face under another number needs stored embeddings,
-	 * which the store does not keep yet: unmeasured, so no approval
-	 * happens without it (the rules send such cases to review).
+	 * The same face under another ID number: this case's live face is
+	 * stored for later cases, then compared with every earlier one.
+	 * No other face at all is a measured "nothing similar".
 	 */
-	s->duplicate_face_score.measured = 0;
+	if (live != NULL && live->has_embedding &&
+	    store_face_put(env->store, c->id, live->embedding,
+	    IMAGING_EMBED_DIM, now) == 0) {
+		if (store_face_find_similar(env->store, c->id,
+		    live->embedding, IMAGING_EMBED_DIM, -1.0, dup_id,
+		    &score) == 0) {
+			s->duplicate_face_score.measured = 1;
+			s->duplicate_face_score.value = score;
+		} else if (store_errcode(env->store) == STORE_NOT_FOUND) {
+			s->duplicate_face_score.measured = 1;
+			s->duplicate_face_score.value = -1;
+			dup_id[0] = '\0';
+		}
+	}
 	(void)now;
 }
 
@@ -321,6 +337,11 @@ write_decision(const struct verify_result *r, const struct store_case *c,
 	jsonw_key(w, "active_cases_for_number");
 	jsonw_int(w, s->active_cases_for_number);
 	figure(w, "duplicate_face_score", &s->duplicate_face_score);
+	if (s->duplicate_face_score.measured &&
+	    s->duplicate_face_score.value >= 0 && r->duplicate_of[0] != '\0') {
+		jsonw_key(w, "duplicate_face_of");
+		jsonw_string(w, r->duplicate_of);
+	}
 	jsonw_key(w, "reused_image");
 	jsonw_bool(w, s->reused_image);
 	jsonw_object_close(w);

@@ -32,6 +32,7 @@ struct verify_result {
 	struct rn_decision	decision;
 	struct idcheck_outcome	upstream;
 	int			upstream_called;
+	char			duplicate_of[STORE_ID_LEN + 1];	/* "" */
 	char			*decision_json;	/* free() */
 	char			*reasons_json;	/* free(): customer-safe */
 	char			 error[256];	/* why, if it returns -1 */
