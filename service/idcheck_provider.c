@@ -52,6 +52,7 @@ static const struct idcheck_provider providers[] = {
 		.resp_billable = "billable",
 		.resp_request_id = "request_id",
 		.resp_upstream_id = "sandbox_request_id",
+		/* The sandbox's pass mark (SBX_FACE_PASS in sandbox/faces.h). */
 		.face_min_similarity = 60.0,
 		.codes = sandbox_codes,
 		.ncodes = sizeof(sandbox_codes) / sizeof(sandbox_codes[0]),
