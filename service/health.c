@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "pipeline.h"
 #include "realname.h"
+#include "store.h"
+#include "workctx.h"
 
 int	rn_healthz(struct http_request *);
 int	rn_readyz(struct http_request *);
@@ -22,6 +25,7 @@ int	rn_not_found(struct http_request *);
 struct ready_job {
 	int	store_ok;
 	char	store_err[256];
+	int	disk_ok;
 };
 
 static void	ready_probe(void *);
@@ -71,15 +75,16 @@ rn_readyz(struct http_request *req)
 		return (KORE_RESULT_RETRY);
 
 	job = ctx->job;
-	ok = rn_models_count > 0 && job->store_ok;
+	ok = rn_models_count > 0 && job->store_ok && job->disk_ok;
 
 	jsonw_init(&w, 4096);
 	jsonw_object_open(&w);
 	if (!ok) {
 		snprintf(msg, sizeof(msg), "%s%s%s",
 		    rn_models_count > 0 ? "" : rn_models_err,
-		    rn_models_count > 0 || job->store_ok ? "" : "; ",
-		    job->store_ok ? "" : job->store_err);
+		    rn_models_count > 0 || (job->store_ok && job->disk_ok) ?
+		    "" : "; ",
+		    job->store_ok && job->disk_ok ? "" : job->store_err);
 		jsonw_key(&w, "error");
 		jsonw_object_open(&w);
 		jsonw_key(&w, "code");
@@ -104,6 +109,27 @@ rn_readyz(struct http_request *req)
 	jsonw_object_open(&w);
 	jsonw_key(&w, "ok");
 	jsonw_bool(&w, job->store_ok);
+	jsonw_object_close(&w);
+	jsonw_key(&w, "state_dir");
+	jsonw_object_open(&w);
+	jsonw_key(&w, "ok");
+	jsonw_bool(&w, job->disk_ok);
+	jsonw_object_close(&w);
+	/* Informational: an open breaker parks cases, it does not stop us. */
+	jsonw_key(&w, "idcheck");
+	jsonw_object_open(&w);
+	jsonw_key(&w, "breaker");
+	switch (rn_pipeline_breaker_state()) {
+	case IDCHECK_BREAKER_CLOSED:
+		jsonw_string(&w, "closed");
+		break;
+	case IDCHECK_BREAKER_OPEN:
+		jsonw_string(&w, "open");
+		break;
+	default:
+		jsonw_string(&w, "half_open");
+		break;
+	}
 	jsonw_object_close(&w);
 	jsonw_object_close(&w);
 	jsonw_object_close(&w);
@@ -159,6 +185,7 @@ static void
 ready_probe(void *arg)
 {
 	struct ready_job	*job = arg;
+	struct store		*st;
 	char			 tmp[600], done[640];
 	unsigned long		 seq;
 	int			 fd;
@@ -170,15 +197,25 @@ ready_probe(void *arg)
 	snprintf(done, sizeof(done), "%s/.ready-%ld-%lu", rn_cfg.state_dir,
 	    (long)getpid(), seq);
 
+	/* The store answers a round trip. */
+	if ((st = rn_thread_store(job->store_err, sizeof(job->store_err))) !=
+	    NULL) {
+		if (store_ping(st) == 0)
+			job->store_ok = 1;
+		else
+			snprintf(job->store_err, sizeof(job->store_err),
+			    "store: %s", store_error(st));
+	}
+
 	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		snprintf(job->store_err, sizeof(job->store_err),
-		    "store: cannot write in state_dir: %s", strerror(errno));
+		    "state_dir: cannot write: %s", strerror(errno));
 		return;
 	}
 	if (write(fd, "ok\n", 3) != 3 || fsync(fd) == -1) {
 		snprintf(job->store_err, sizeof(job->store_err),
-		    "store: write failed in state_dir: %s", strerror(errno));
+		    "state_dir: write failed: %s", strerror(errno));
 		(void)close(fd);
 		(void)unlink(tmp);
 		return;
@@ -186,10 +223,10 @@ ready_probe(void *arg)
 	(void)close(fd);
 	if (rename(tmp, done) == -1) {
 		snprintf(job->store_err, sizeof(job->store_err),
-		    "store: rename failed in state_dir: %s", strerror(errno));
+		    "state_dir: rename failed: %s", strerror(errno));
 		(void)unlink(tmp);
 		return;
 	}
 	(void)unlink(done);
-	job->store_ok = 1;
+	job->disk_ok = 1;
 }
