@@ -31,6 +31,9 @@ struct imaging_engine {
 	int			*order;
 };
 
+/* Faces under this fraction of the chosen face's height are background. */
+#define BACKGROUND_FACE_RATIO	0.5f
+
 /* fr_eye's class for an open eye; see imaging.h on IMAGING_MODEL_EYE. */
 #define EYE_OPEN_CLASS	1
 
@@ -687,7 +690,7 @@ judge_quality(const struct imaging_engine *e, struct imaging_analysis *a,
 	const struct imaging_face	*f;
 	struct face_cv_rect		 r;
 	double				 mean, dark, bright;
-	int				 want;
+	int				 want, count, i;
 
 	want = a->side == IMAGING_SIDE_HOLDING ? 2 :
 	    a->side == IMAGING_SIDE_BACK ? 0 : 1;
@@ -698,9 +701,23 @@ judge_quality(const struct imaging_engine *e, struct imaging_analysis *a,
 	if (a->side == IMAGING_SIDE_HOLDING && a->nfaces > 0 &&
 	    a->primary < 0)
 		reason_add(a, IMAGING_REASON_NO_FACE);
+	/*
+	 * Faces that count: the chosen ones, and any other at least half
+	 * the chosen face's height.  A passer-by far behind the customer
+	 * is not a second person presenting (one photo of the faces set,
+	 * img54, has one a third the size).
+	 */
+	count = 0;
+	for (i = 0; i < a->nfaces; i++) {
+		if (i != a->primary && i != a->card_portrait &&
+		    a->primary >= 0 && a->faces[i].size_px <
+		    a->faces[a->primary].size_px * BACKGROUND_FACE_RATIO)
+			continue;
+		count++;
+	}
 	if (a->side != IMAGING_SIDE_BACK) {
-		figure_set(&a->face_count, a->nfaces, want,
-		    a->nfaces > 0 && a->nfaces <= want, a->nfaces == 0 ?
+		figure_set(&a->face_count, count, want,
+		    count > 0 && count <= want, count == 0 ?
 		    IMAGING_REASON_NO_FACE : IMAGING_REASON_TOO_MANY_FACES);
 		if (!a->face_count.pass)
 			reason_add(a, a->face_count.reason);

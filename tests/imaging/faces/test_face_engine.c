@@ -688,6 +688,32 @@ test_engine_one_per_thread_gives_the_same_answer(void **state)
 	free(buf);
 }
 
+static void
+test_engine_ignores_small_background_face(void **state)
+{
+	struct imaging_image	 front, back, canvas;
+	struct imaging_analysis	*a;
+
+	(void)state;
+	load_photo("img1.jpg", 1600, &front);
+	load_photo("img3.jpg", 1600, &back);
+	assert_int_equal(craft_image_alloc(&canvas, 1200, 800), 0);
+	memset(canvas.pixels, 128, (size_t)canvas.stride * canvas.height);
+	/* The customer, and a passer-by a quarter of the size behind. */
+	paste_scaled(&front, 780.0 / front.height, &canvas, 100, 10);
+	paste_scaled(&back, 200.0 / back.height, &canvas, 900, 300);
+	assert_non_null(a = imaging_analyse_image(engine, IMAGING_SIDE_FACE,
+	    &canvas));
+	assert_int_equal(a->nfaces, 2);
+	assert_int_equal(a->face_count.value, 1);
+	assert_false(has_reason(a, IMAGING_REASON_TOO_MANY_FACES));
+	assert_true(a->faces[a->primary].size_px > 300);
+	imaging_analysis_free(a);
+	craft_image_free(&canvas);
+	craft_image_free(&front);
+	craft_image_free(&back);
+}
+
 int
 main(void)
 {
@@ -703,6 +729,7 @@ main(void)
 		cmocka_unit_test(
 		    test_engine_flags_face_too_small_on_shrunk_face),
 		cmocka_unit_test(test_engine_flags_too_many_faces_side_by_side),
+		cmocka_unit_test(test_engine_ignores_small_background_face),
 		cmocka_unit_test(test_engine_raises_no_reason_on_clean_photo),
 		cmocka_unit_test(
 		    test_engine_reports_rejected_photo_with_typed_code),
