@@ -5,8 +5,11 @@
  *	realname-inspect [--models DIR] [--threads N] --side SIDE FILE
  *	realname-inspect [--models DIR] [--threads N] [--side SIDE]
  *	    --compare A B
+ *	realname-inspect [--models DIR] [--threads N] --case FRONT BACK HOLDING
  *
  * SIDE is front, back, holding or face (--compare defaults to face).
+ * --case analyses the three photos of a case and scores the live face
+ * and the card portrait held in the selfie against the front's portrait.
  * The models directory is --models, else $REALNAME_MODELS, else
  * ./assets/models.  JSON goes to stdout, diagnostics to stderr.
  *
@@ -16,7 +19,7 @@
  *	2	a file could not be read
  *	3	a photo was rejected by the decoder (typed code in "error")
  *	4	models missing or unusable
- *	5	--compare: a photo has no face to compare
+ *	5	--compare, --case: a photo has no face to compare
  *	6	internal failure (memory, the vision layer)
  */
 #include <errno.h>
@@ -41,6 +44,10 @@ static void	usage(void);
 static int	read_file(const char *, unsigned char **, size_t *);
 static int	analyse_file(struct imaging_engine *, int, const char *,
 		    struct imaging_analysis **);
+static int	inspect_case(struct imaging_engine *, char *[3]);
+static void	print_score(const char *, struct imaging_engine *,
+		    const struct imaging_face *, const struct imaging_face *,
+		    int *);
 
 int
 main(int argc, char *argv[])
@@ -49,6 +56,7 @@ main(int argc, char *argv[])
 		{ "models", required_argument, NULL, 'm' },
 		{ "side", required_argument, NULL, 's' },
 		{ "compare", no_argument, NULL, 'c' },
+		{ "case", no_argument, NULL, 'C' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -61,15 +69,15 @@ main(int argc, char *argv[])
 	const char			*models;
 	char				*json, *end;
 	long				 threads;
-	int				 ch, side, compare, rc;
+	int				 ch, side, compare, whole, rc;
 
 	models = getenv("REALNAME_MODELS");
 	if (models == NULL || *models == '\0')
 		models = "assets/models";
 	side = -1;
-	compare = 0;
+	compare = whole = 0;
 	threads = 1;
-	while ((ch = getopt_long(argc, argv, "m:s:ct:h", longopts,
+	while ((ch = getopt_long(argc, argv, "m:s:cCt:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'm':
@@ -85,6 +93,9 @@ main(int argc, char *argv[])
 			break;
 		case 'c':
 			compare = 1;
+			break;
+		case 'C':
+			whole = 1;
 			break;
 		case 't':
 			errno = 0;
@@ -102,7 +113,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if ((compare && argc != 2) || (!compare && (argc != 1 ||
+	if ((compare && whole) || (compare && argc != 2) ||
+	    (whole && argc != 3) || (!compare && !whole && (argc != 1 ||
 	    side == -1))) {
 		usage();
 		return (EXIT_USAGE);
@@ -117,6 +129,12 @@ main(int argc, char *argv[])
 		    imaging_err_code(err.code), err.msg);
 		return (err.code == IMAGING_ERR_MODEL ? EXIT_MODELS :
 		    EXIT_INTERNAL);
+	}
+
+	if (whole) {
+		rc = inspect_case(e, argv);
+		imaging_engine_free(e);
+		return (rc);
 	}
 
 	a = b = NULL;
@@ -172,8 +190,81 @@ usage(void)
 	    "--side front|back|holding|face FILE\n"
 	    "       realname-inspect [--models DIR] [--threads N] "
 	    "[--side SIDE] --compare A B\n"
+	    "       realname-inspect [--models DIR] [--threads N] "
+	    "--case FRONT BACK HOLDING\n"
 	    "exit: 0 ok, 1 usage, 2 unreadable file, 3 image rejected, "
 	    "4 models missing, 5 no face to compare, 6 internal error\n");
+}
+
+/*
+ * The three photos of a case: each analysis, then the live face of the
+ * selfie and the portrait on the card it holds, each against the
+ * portrait on the front.
+ */
+static int
+inspect_case(struct imaging_engine *e, char *paths[3])
+{
+	static const enum imaging_side	 sides[3] = { IMAGING_SIDE_FRONT,
+	    IMAGING_SIDE_BACK, IMAGING_SIDE_HOLDING };
+	struct imaging_analysis		*an[3] = { NULL, NULL, NULL };
+	const struct imaging_analysis	*f, *h;
+	char				*json;
+	int				 i, rc, r;
+
+	rc = 0;
+	for (i = 0; i < 3; i++) {
+		r = analyse_file(e, sides[i], paths[i], &an[i]);
+		if (r != 0 && r != EXIT_REJECTED) {
+			rc = r;
+			goto done;
+		}
+		if (r != 0)
+			rc = r;
+	}
+	printf("{");
+	for (i = 0; i < 3; i++) {
+		if ((json = imaging_analysis_json(an[i])) == NULL) {
+			rc = EXIT_INTERNAL;
+			goto done;
+		}
+		printf("\"%s\":%s,", imaging_side_name(sides[i]), json);
+		free(json);
+	}
+	f = an[0];
+	h = an[2];
+	print_score("live_vs_front_portrait", e, f->primary >= 0 ?
+	    &f->faces[f->primary] : NULL, h->primary >= 0 ?
+	    &h->faces[h->primary] : NULL, &rc);
+	printf(",");
+	print_score("card_portrait_vs_front_portrait", e, f->primary >= 0 ?
+	    &f->faces[f->primary] : NULL, h->card_portrait >= 0 ?
+	    &h->faces[h->card_portrait] : NULL, &rc);
+	printf("}\n");
+	if (fflush(stdout) == EOF)
+		rc = EXIT_INTERNAL;
+done:
+	for (i = 0; i < 3; i++)
+		imaging_analysis_free(an[i]);
+	return (rc);
+}
+
+/* "name":{score...} or "name":null when a face is missing (exit 5). */
+static void
+print_score(const char *name, struct imaging_engine *e,
+    const struct imaging_face *a, const struct imaging_face *b, int *rc)
+{
+	struct imaging_comparison	c;
+
+	if (a == NULL || b == NULL ||
+	    imaging_compare_faces(e, a, b, &c) == -1) {
+		printf("\"%s\":null", name);
+		if (*rc == 0)
+			*rc = EXIT_NOFACE;
+		return;
+	}
+	printf("\"%s\":{\"score\":%.4f,\"threshold\":%.4f,"
+	    "\"match\":%s}", name, c.score, c.threshold,
+	    c.match ? "true" : "false");
 }
 
 /* 0, or an exit status after saying why on stderr. */
