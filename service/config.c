@@ -87,7 +87,7 @@ static const struct key keys[] = {
 	INT("upstream_deadline_s", upstream_deadline_s, 1, 7 * 86400, "1800"),
 
 	/* The national ID check (service/idcheck_client.c). */
-	OTHER("idcheck_url", KEY_URL, idcheck_url, "http://127.0.0.1:8899"),
+	OTHER("idcheck_url", KEY_URL, idcheck_url, "http://127.0.0.1:8890"),
 	OTHER("idcheck_provider", KEY_STR, idcheck_provider, "sandbox"),
 	OTHER("idcheck_key_file", KEY_OPTSTR, idcheck_key_file, ""),
 	INT("idcheck_connect_timeout_ms", idcheck_connect_timeout_ms, 50,
