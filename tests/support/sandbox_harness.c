@@ -32,6 +32,13 @@ static double	now_ms(void);
 int
 sandbox_start(struct sandbox *s, const char *bind_addr)
 {
+	return (sandbox_start_with(s, bind_addr, NULL));
+}
+
+int
+sandbox_start_with(struct sandbox *s, const char *bind_addr,
+    const char *extra_registry)
+{
 	FILE			*fp;
 	struct http_reply	 r;
 	char			 conf[512], tmpl[512], keytext[160], err[128];
@@ -59,6 +66,8 @@ sandbox_start(struct sandbox *s, const char *bind_addr)
 	if ((fp = fopen(s->registry_path, "w")) == NULL)
 		return (-1);
 	i = sbx_registry_generate(keytext, fp);
+	if (extra_registry != NULL)
+		fputs(extra_registry, fp);
 	if (fclose(fp) != 0 || i <= 0) {
 		fprintf(stderr, "# cannot make a registry from %s\n",
 		    keytext);

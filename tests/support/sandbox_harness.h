@@ -27,6 +27,13 @@ struct sandbox {
  */
 int	sandbox_start(struct sandbox *, const char *bind_addr);
 
+/*
+ * The same, with extra registry lines ("number\tname\tvalid\tportrait")
+ * after the generated people: identities a test made itself.
+ */
+int	sandbox_start_with(struct sandbox *, const char *bind_addr,
+	    const char *extra_registry);
+
 /* Stops kore, frees the registry and removes the state directory. */
 void	sandbox_finish(struct sandbox *);
 
