@@ -184,6 +184,36 @@ test_config_cross_check_json_limit(void **state)
 	assert_non_null(strstr(err, "json_body_max_bytes"));
 }
 
+/* Every key is documented in README.md's configuration table. */
+static void
+test_config_every_key_is_in_the_readme(void **state)
+{
+	const char	*root = getenv("REALNAME_SOURCE_ROOT");
+	char		 path[512], want[96], *text;
+	FILE		*fp;
+	long		 len;
+	size_t		 i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/README.md", root ? root : ".");
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	for (i = 0; i < rn_config_key_count(); i++) {
+		snprintf(want, sizeof(want), "| `%s` |", rn_config_key_name(i));
+		if (strstr(text, want) == NULL)
+			fprintf(stderr, "# not in README.md: %s\n", want);
+		assert_non_null(strstr(text, want));
+	}
+	free(text);
+}
+
 int
 main(void)
 {
@@ -196,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_config_reports_unreadable_file),
 		cmocka_unit_test(test_config_cross_check_json_limit),
 		cmocka_unit_test(test_config_rule_thresholds_load),
+		cmocka_unit_test(test_config_every_key_is_in_the_readme),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
