@@ -407,6 +407,7 @@ accuracy_card(const char *models_dir, const char *data_dir, uint64_t seed,
 	int			 falsed[GEN_DEG_COUNT] = { 0 };
 	int			 clean = 0, clean_flag = 0, inj_all = 0;
 	int			 hit_all = 0, holdings = 0, scored = 0;
+	int			 photos = 0, photos_found = 0, hold_found = 0;
 	double			 ms = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -454,6 +455,12 @@ accuracy_card(const char *models_dir, const char *data_dir, uint64_t seed,
 			nfound++;
 			if (r->side == r->side_truth)
 				side_ok++;
+		}
+		if (r->kind == GEN_KIND_HOLDING)
+			hold_found += r->found && r->quad_ok;
+		else {
+			photos++;
+			photos_found += r->found && r->quad_ok;
 		}
 		if (r->kind == GEN_KIND_FRONT && r->deg == 0) {
 			fronts++;
@@ -512,6 +519,10 @@ accuracy_card(const char *models_dir, const char *data_dir, uint64_t seed,
 		    "false_on_clean=%d/%d (%.1f%%)\n", gen_degradation_name(1 << b),
 		    hit[b], inj[b], pct(hit[b], inj[b]), falsed[b], clean,
 		    pct(falsed[b], clean));
+	printf("accuracy-card: found in front/back photos %d/%d (%.1f%%), "
+	    "in holding selfies %d/%d (%.1f%%)\n", photos_found, photos,
+	    pct(photos_found, photos), hold_found, holdings,
+	    pct(hold_found, holdings));
 	if (out->match_eer >= 0)
 		printf("accuracy-card: match_eer=%.2f%%\n", out->match_eer);
 	free(j.recs);
@@ -570,6 +581,15 @@ main(int argc, char *argv[])
 	}
 	if (count < 1)
 		count = 1;
+	/*
+	 * Tesseract's OpenMP threads spin against our worker threads and
+	 * make each line several times slower; libgomp reads the limit
+	 * only at load, hence the re-exec.
+	 */
+	if (getenv("OMP_THREAD_LIMIT") == NULL) {
+		(void)setenv("OMP_THREAD_LIMIT", "1", 1);
+		(void)execv("/proc/self/exe", argv);
+	}
 	rc = accuracy_card(models, data, seed, count, threads, verbose, &r);
 	if (!r.ran)
 		return (1);

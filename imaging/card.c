@@ -808,13 +808,119 @@ keep_candidates(const struct card_cv_mat *bgr, const struct card_cv_mat *grey,
 	return (k);
 }
 
+static int
+line_meet(struct imaging_card_point a0, struct imaging_card_point a1,
+    struct imaging_card_point b0, struct imaging_card_point b1,
+    struct imaging_card_point *out)
+{
+	double	dax = a1.x - a0.x, day = a1.y - a0.y;
+	double	dbx = b1.x - b0.x, dby = b1.y - b0.y;
+	double	det = dax * dby - day * dbx, t;
+
+	if (fabs(det) < 1e-9 * (fabs(dax) + fabs(day)) * (fabs(dbx) +
+	    fabs(dby)) || fabs(det) < 1e-12)
+		return (-1);
+	t = ((b0.x - a0.x) * dby - (b0.y - a0.y) * dbx) / det;
+	out->x = a0.x + t * dax;
+	out->y = a0.y + t * day;
+	return (0);
+}
+
+/*
+ * A card whose outline was found on three sides and a wrong line on the
+ * fourth (its top edge against a chin of the same brightness, say) has
+ * the wrong shape.  For the best few such outlines, put each side in
+ * turn where the card's aspect says it should be, parallel to the
+ * opposite side, let it snap to the nearest edge, and score the result
+ * like any other outline.  Returns the new count of candidates.
+ */
+static int
+reshape_candidates(const struct card_cv_mat *bgr,
+    const struct card_cv_mat *grey, struct cand *cands, int k, int cap,
+    double imarea)
+{
+	struct card_cv_quad	 v[8];
+	int			 order[MAX_QUADS], i, j, side, t, nv, n = k;
+	double			 radius;
+
+	radius = 0.03 * (bgr->width > bgr->height ? bgr->width : bgr->height);
+	for (i = 0; i < k; i++)
+		order[i] = i;
+	for (i = 1; i < k; i++)
+		for (j = i; j > 0 && cands[order[j]].score >
+		    cands[order[j - 1]].score; j--) {
+			t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (i = 0; i < k && i < 4; i++) {
+		const struct cand	*cd = &cands[order[i]];
+
+		if (fabs(cd->ratio - CARD_ASPECT) < 0.1)
+			continue;
+		nv = 0;
+		for (side = 0; side < 4; side++) {
+			struct imaging_card_point b0 = cd->q[(side + 2) % 4];
+			struct imaging_card_point b1 = cd->q[(side + 3) % 4];
+			struct imaging_card_point m0, m1, nrm, d0, d1;
+			double	lb = dist(b0, b1), h;
+
+			if (lb < 1)
+				continue;
+			m0.x = (b0.x + b1.x) / 2;
+			m0.y = (b0.y + b1.y) / 2;
+			m1.x = (cd->q[side].x + cd->q[(side + 1) % 4].x) / 2;
+			m1.y = (cd->q[side].y + cd->q[(side + 1) % 4].y) / 2;
+			nrm.x = -(b1.y - b0.y) / lb;
+			nrm.y = (b1.x - b0.x) / lb;
+			if ((m1.x - m0.x) * nrm.x + (m1.y - m0.y) * nrm.y < 0) {
+				nrm.x = -nrm.x;
+				nrm.y = -nrm.y;
+			}
+			for (t = 0; t < 2; t++) {
+				struct card_cv_quad	*q = &v[nv];
+				struct imaging_card_point p0, p1, c0, c1;
+
+				h = lb * (t == 0 ? CARD_ASPECT : 1 / CARD_ASPECT);
+				d0.x = b0.x + nrm.x * h;
+				d0.y = b0.y + nrm.y * h;
+				d1.x = b1.x + nrm.x * h;
+				d1.y = b1.y + nrm.y * h;
+				/* The two sides that meet the moved one. */
+				c0 = cd->q[(side + 3) % 4];
+				c1 = cd->q[side];
+				p0 = cd->q[(side + 1) % 4];
+				p1 = cd->q[(side + 2) % 4];
+				if (line_meet(d0, d1, c0, c1, &m0) == -1 ||
+				    line_meet(d0, d1, p0, p1, &m1) == -1)
+					continue;
+				q->pt[0].x = m0.x;
+				q->pt[0].y = m0.y;
+				q->pt[1].x = m1.x;
+				q->pt[1].y = m1.y;
+				q->pt[2].x = p1.x;
+				q->pt[2].y = p1.y;
+				q->pt[3].x = c0.x;
+				q->pt[3].y = c0.y;
+				if (card_cv_refine_quad(grey, q->pt, radius) == -1)
+					continue;
+				nv++;
+			}
+		}
+		if (n + nv > cap)
+			nv = cap - n;
+		n += keep_candidates(bgr, grey, v, nv, imarea, cands + n);
+	}
+	return (n);
+}
+
 int
 imaging_card_analyse(struct imaging_card_ctx *c,
     const struct imaging_image *img, int expected,
     struct imaging_card_result *r)
 {
 	struct card_cv_quad	 quads[MAX_QUADS];
-	struct cand		 cands[MAX_QUADS], *best = NULL;
+	struct cand		 cands[MAX_QUADS * 2], *best = NULL;
 	struct card_cv_mat	 src, grey;
 	struct imaging_card_point p;
 	double			 t0, t1, imarea, minside, m, v, total, largest;
@@ -855,6 +961,7 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 		k = keep_candidates(&src, &grey, quads, n, imarea,
 		    cands);
 	}
+	k = reshape_candidates(&src, &grey, cands, k, MAX_QUADS * 2, imarea);
 	card_cv_mat_free(&grey);
 	for (i = 0; i < k; i++)
 		if (best == NULL || cands[i].score > best->score)

@@ -813,6 +813,33 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 }
 
 extern "C" int
+card_cv_refine_quad(const struct card_cv_mat *grey, struct card_cv_point pt[4],
+    double radius)
+{
+	try {
+		cv::Point2d	q[4];
+		int		i;
+
+		if (!mat_ok(grey) || grey->channels != 1 || !(radius > 0))
+			return (-1);
+		for (i = 0; i < 4; i++)
+			q[i] = cv::Point2d(pt[i].x, pt[i].y);
+		refine_quad(wrap(grey), q, radius);
+		refine_quad(wrap(grey), q, REFINE_RADIUS);
+		order_clockwise(q);
+		if (!is_convex(q))
+			return (-1);
+		for (i = 0; i < 4; i++) {
+			pt[i].x = q[i].x;
+			pt[i].y = q[i].y;
+		}
+		return (0);
+	} catch (...) {
+		return (-1);
+	}
+}
+
+extern "C" int
 card_cv_edge_support(const struct card_cv_mat *grey,
     const struct card_cv_point pt[4], int count, double *support,
     double *inside)

@@ -91,6 +91,14 @@ int	card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 	    int work_long_side, struct card_cv_quad *out, int cap, int *n);
 
 /*
+ * Move each side of the quad `pt` (image pixels) onto the strongest grey
+ * step within `radius` pixels along its normal, then within a few
+ * pixels; corners come back clockwise.  -1 if the result is not convex.
+ */
+int	card_cv_refine_quad(const struct card_cv_mat *grey,
+	    struct card_cv_point pt[4], double radius);
+
+/*
  * Fraction of `count` samples along the closed polygon `pt` (4 corners)
  * that lie within 2 pixels of an edge of the grey image; samples outside
  * the image are not counted.  *inside receives the fraction of samples

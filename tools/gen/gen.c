@@ -1225,11 +1225,15 @@ draw_live(struct gen *g, struct rng *r, struct card_cv_mat *canvas, int fi,
 
 	if ((src = face_image(g, fi)) == NULL)
 		return (-1);
-	sc = fmax((double)canvas->width / src->width,
-	    (double)canvas->height / src->height) * rng_range(r, 1.0, 1.1);
+	/*
+	 * Fit the width, so that no face is cut off at the side; a photo
+	 * too short for the canvas is continued downwards by its last row
+	 * (a blurred torso rather than a second face).
+	 */
+	sc = (double)canvas->width / src->width * rng_range(r, 1.0, 1.08);
 	w = src->width * sc;
 	hgt = src->height * sc;
-	x0 = (canvas->width - w) * rng_range(r, 0.4, 0.6);
+	x0 = (canvas->width - w) * rng_range(r, 0.3, 0.7);
 	*face_w = 0.32 * w;
 	s[0].x = 0;
 	s[0].y = 0;
@@ -1250,7 +1254,18 @@ draw_live(struct gen *g, struct rng *r, struct card_cv_mat *canvas, int fi,
 	if (card_cv_homography(s, d, h) == -1)
 		return (-1);
 	fit = *canvas;
-	return (card_cv_warp(src, h, &fit, 1));
+	if (card_cv_warp(src, h, &fit, 0) == -1)
+		return (-1);
+	/* Smooth the continued rows into cloth rather than streaks. */
+	if (hgt < canvas->height - 2) {
+		int	y0 = (int)hgt;
+
+		fit.data = canvas->data + (size_t)y0 * canvas->stride;
+		fit.height = canvas->height - y0;
+		if (blur_photo(&fit, canvas->width / 40.0, 0, 0) == -1)
+			return (-1);
+	}
+	return (0);
 }
 
 static const int sizes[][2] = {
