@@ -533,6 +533,12 @@ test_logs_hold_no_number_or_name(void **state)
 	assert_null(strstr(log, "\xe6\xb5\x8b\xe8\xaf\x95"));
 	assert_null(strstr(log, "seccomp violation"));
 	assert_null(strstr(log, "ignoring \""));
+	/* The suite ran on the store it was meant to. */
+	if (getenv("REALNAME_TEST_STORE") != NULL &&
+	    !strcmp(getenv("REALNAME_TEST_STORE"), "postgresql"))
+		assert_non_null(strstr(log, "store: postgresql ready"));
+	else
+		assert_non_null(strstr(log, "store: sqlite ready"));
 	free(log);
 }
 

@@ -226,8 +226,7 @@ submitted_case(char id[STORE_ID_LEN + 1])
 		"faces/img1.jpg", "faces/img2.jpg", "faces/img4.jpg",
 	};
 
-	snprintf(url, sizeof(url), "sqlite:%s/realname.db", kore.dir);
-	assert_int_equal(store_open(&st, url), 0);
+	assert_int_equal(store_open(&st, kore.store_url), 0);
 	snprintf(path, sizeof(path), "%s/keys", kore.dir);
 	v = vault_open(path, 0, err, sizeof(err));
 	assert_non_null(v);
@@ -275,12 +274,10 @@ static enum store_state
 state_of(const char *id, struct store_case *out)
 {
 	struct store		*st;
-	char			 url[512];
 	struct store_case	 c;
 	enum store_state	 s;
 
-	snprintf(url, sizeof(url), "sqlite:%s/realname.db", kore.dir);
-	assert_int_equal(store_open(&st, url), 0);
+	assert_int_equal(store_open(&st, kore.store_url), 0);
 	assert_int_equal(store_case_get(st, id, &c), 0);
 	s = c.state;
 	if (out != NULL)

@@ -22,8 +22,10 @@
 #include <curl/curl.h>
 
 #include "harness.h"
+#include "pg_harness.h"
 
 static int	free_port(void);
+static int	store_for(struct harness *);
 static void	dump_log(const struct harness *);
 static int	run_to_file(char *const [], const char *, const char *);
 static void	sleep_ms(long);
@@ -74,6 +76,8 @@ harness_start_late(struct harness *h, const char *extra, const char *late)
 	snprintf(h->log, sizeof(h->log), "%s/kore.log", h->dir);
 	snprintf(kconf, sizeof(kconf), "%s/kore.conf", h->dir);
 	h->port = free_port();
+	if (store_for(h) == -1)
+		return (-1);
 
 	/* A known order-system key: HARNESS_CLIENT_ID:HARNESS_CLIENT_HEX. */
 	snprintf(path, sizeof(path), "%s/clients", h->dir);
@@ -89,9 +93,10 @@ harness_start_late(struct harness *h, const char *extra, const char *late)
 	    "state_dir = %s\nmodels_dir = %s/assets/models\n"
 	    "module_path = %s/service/realname.so\nworkers = 2\n"
 	    "migrations_dir = %s/deploy/sql\nclients_file = %s/clients\n"
+	    "store_url = %s\n"
 	    "task_threads = 2\n%s\n", h->port, h->port, h->dir,
 	    harness_source_root(), harness_build_root(),
-	    harness_source_root(), h->dir,
+	    harness_source_root(), h->dir, h->store_url,
 	    extra != NULL ? extra : "");
 	fclose(fp);
 
@@ -361,4 +366,46 @@ dump_log(const struct harness *h)
 	    line = strtok_r(NULL, "\n", &save))
 		fprintf(stderr, "# kore: %s\n", line);
 	free(log);
+}
+
+static struct pg_harness	pg;
+static int			pg_started;
+
+static void
+pg_stop_at_exit(void)
+{
+	if (pg_started)
+		pg_harness_stop(&pg);
+	pg_started = 0;
+}
+
+/* SQLite in the state directory, or a fresh PostgreSQL database. */
+static int
+store_for(struct harness *h)
+{
+	const char	*kind = getenv("REALNAME_TEST_STORE");
+	char		 name[64];
+	static int	 serial;
+
+	if (kind == NULL || strcmp(kind, "postgresql") != 0) {
+		snprintf(h->store_url, sizeof(h->store_url),
+		    "sqlite:%s/realname.db", h->dir);
+		return (0);
+	}
+	if (!pg_started) {
+		if (pg_harness_start(&pg) == -1) {
+			fprintf(stderr, "# cannot start PostgreSQL\n");
+			return (-1);
+		}
+		pg_started = 1;
+		atexit(pg_stop_at_exit);
+	}
+	snprintf(name, sizeof(name), "rn_it_%ld_%d", (long)getpid(),
+	    serial++);
+	if (pg_harness_create_db(&pg, name, h->store_url,
+	    sizeof(h->store_url)) == -1) {
+		fprintf(stderr, "# cannot create database %s\n", name);
+		return (-1);
+	}
+	return (0);
 }

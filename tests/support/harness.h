@@ -20,6 +20,7 @@ struct harness {
 	char	 conf[256];		/* realname configuration */
 	char	 log[256];		/* kore's stdout + stderr */
 	int	 exit_status;		/* after harness_stop */
+	char	 store_url[512];	/* what the service was given */
 };
 
 struct http_reply {
@@ -30,6 +31,10 @@ struct http_reply {
 };
 
 /*
+ * With REALNAME_TEST_STORE=postgresql in the environment, every kore
+ * gets a fresh database in one throwaway PostgreSQL cluster (started on
+ * first use, stopped at exit); otherwise SQLite in its state directory.
+ *
  * Starts kore with the given extra configuration lines (may be NULL) and
  * waits until /healthz answers.  Returns 0, or -1 if kore exited or did
  * not answer within the wait (then h->exit_status holds its status).
