@@ -28,154 +28,19 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "craft.h"
+#include "direct_case.h"
 #include "harness.h"
+#include "receiver.h"
 #include "idnumber.h"
 #include "sign.h"
 #include "store.h"
 #include "vault.h"
 
-#define HOOKS_MAX	16
-
-struct hook {
-	char	delivery[64];
-	char	key_id[64];
-	char	timestamp[32];
-	char	signature[80];
-	char	body[4096];
-};
-
-struct receiver {
-	int		fd;
-	int		port;
-	int		stop;
-	int		fail_first;	/* answer 500 this many times */
-	int		calls;
-	int		nhooks;		/* accepted (2xx) deliveries */
-	struct hook	hooks[HOOKS_MAX];
-	pthread_mutex_t	lock;
-	pthread_t	th;
-};
-
 static struct harness	kore;
 static struct receiver	rx;
+
 static struct sign_key	key;
 static char		number[19];
-
-static void
-header(const char *req, const char *name, char *out, size_t len)
-{
-	const char	*p, *e;
-
-	out[0] = '\0';
-	if ((p = strcasestr(req, name)) == NULL)
-		return;
-	p += strlen(name);
-	while (*p == ' ')
-		p++;
-	if ((e = strstr(p, "\r\n")) == NULL || (size_t)(e - p) >= len)
-		return;
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-}
-
-static void *
-receive(void *arg)
-{
-	char		 req[16384], reply[128];
-	const char	*body;
-	ssize_t		 n;
-	size_t		 got;
-	int		 c, status;
-	struct hook	 h;
-
-	(void)arg;
-	while (!rx.stop) {
-		if ((c = accept(rx.fd, NULL, NULL)) == -1)
-			continue;
-		got = 0;
-		/* Read until the body (Content-Length) is complete. */
-		for (;;) {
-			n = read(c, req + got, sizeof(req) - 1 - got);
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-			req[got] = '\0';
-			if ((body = strstr(req, "\r\n\r\n")) != NULL) {
-				char	cl[16];
-
-				header(req, "Content-Length:", cl, sizeof(cl));
-				if (strlen(body + 4) >= (size_t)atoi(cl))
-					break;
-			}
-		}
-		req[got] = '\0';
-		pthread_mutex_lock(&rx.lock);
-		rx.calls++;
-		status = rx.calls <= rx.fail_first ? 500 : 200;
-		if (status == 200 && rx.nhooks < HOOKS_MAX &&
-		    (body = strstr(req, "\r\n\r\n")) != NULL) {
-			memset(&h, 0, sizeof(h));
-			header(req, "X-Delivery-Id:", h.delivery,
-			    sizeof(h.delivery));
-			header(req, "X-App-Id:", h.key_id, sizeof(h.key_id));
-			header(req, "X-Timestamp:", h.timestamp,
-			    sizeof(h.timestamp));
-			header(req, "X-Signature:", h.signature,
-			    sizeof(h.signature));
-			snprintf(h.body, sizeof(h.body), "%s", body + 4);
-			rx.hooks[rx.nhooks++] = h;
-		}
-		pthread_mutex_unlock(&rx.lock);
-		n = snprintf(reply, sizeof(reply), "HTTP/1.1 %d X\r\n"
-		    "Content-Length: 0\r\nConnection: close\r\n\r\n", status);
-		if (write(c, reply, (size_t)n) != n)
-			fprintf(stderr, "# receiver: short write\n");
-		close(c);
-	}
-	return (NULL);
-}
-
-static int
-receiver_start(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len;
-	int			one = 1;
-
-	memset(&rx, 0, sizeof(rx));
-	pthread_mutex_init(&rx.lock, NULL);
-	rx.fd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(rx.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	len = sizeof(sin);
-	if (bind(rx.fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(rx.fd, (struct sockaddr *)&sin, &len) == -1 ||
-	    listen(rx.fd, 16) == -1)
-		return (-1);
-	rx.port = ntohs(sin.sin_port);
-	return (pthread_create(&rx.th, NULL, receive, NULL));
-}
-
-static void
-receiver_stop(void)
-{
-	struct sockaddr_in	sin;
-	int			fd;
-
-	rx.stop = 1;
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((uint16_t)rx.port);
-	(void)connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-	close(fd);
-	pthread_join(rx.th, NULL);
-	close(rx.fd);
-}
 
 static int
 group_setup(void **state)
@@ -187,7 +52,7 @@ group_setup(void **state)
 	number[17] = idnumber_check_digit(number);
 	number[18] = '\0';
 	if (sign_key_parse(&key, HARNESS_CLIENT_ID ":" HARNESS_CLIENT_HEX)
-	    == -1 || receiver_start() == -1)
+	    == -1 || receiver_start(&rx) == -1)
 		return (-1);
 	/* Fast polling, a closed ID check port, short park and deadline. */
 	snprintf(extra, sizeof(extra), "poll_ms = 50\npark_retry_s = 1\n"
@@ -203,71 +68,20 @@ group_teardown(void **state)
 	(void)state;
 	harness_stop(&kore);
 	harness_cleanup(&kore);
-	receiver_stop();
+	receiver_stop(&rx);
 	return (0);
 }
 
-/* Opens a case in the service's own store with three sealed photos. */
+/* A submitted case with three sealed photos, straight in the store. */
 static void
 submitted_case(char id[STORE_ID_LEN + 1])
 {
-	struct store		*st;
-	struct store_case_new	 cn;
-	struct vault		*v;
-	char			 url[512], path[512], err[256], ad[64];
-	char			 hash[STORE_HASH_HEX_LEN + 1];
-	unsigned char		 lookup[32];
-	uint8_t			*photo, *sealed;
-	unsigned char		 digest[32];
-	char			 sha[65];
-	size_t			 len, slen;
-	int			 i;
-	static const char *const files[] = {
-		"faces/img1.jpg", "faces/img2.jpg", "faces/img4.jpg",
-	};
+	char	keys[256], url[128];
 
-	assert_int_equal(store_open(&st, kore.store_url), 0);
-	snprintf(path, sizeof(path), "%s/keys", kore.dir);
-	v = vault_open(path, 0, err, sizeof(err));
-	assert_non_null(v);
-
-	memset(lookup, 7, sizeof(lookup));
-	assert_int_equal(store_id_number_hash(lookup, sizeof(lookup), number,
-	    hash), 0);
-	memset(&cn, 0, sizeof(cn));
-	cn.order_ref = "order-pipeline";
-	cn.channel = "web";
-	cn.declared_name = "\xe6\xb5\x8b\xe8\xaf\x95";
-	cn.id_number = number;
-	cn.id_number_hash = hash;
+	snprintf(keys, sizeof(keys), "%s/keys", kore.dir);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", rx.port);
-	cn.callback_url = url;
-	cn.token_hash = "00000000000000000000000000000000"
-	    "00000000000000000000000000000000";
-	cn.token_expires_at = store_now_ms() + 3600 * 1000;
-	assert_int_equal(store_case_create(st, &cn, store_now_ms(), id), 0);
-
-	for (i = 0; i < 3; i++) {
-		assert_int_equal(craft_read_file(craft_shared_path(files[i],
-		    path, sizeof(path)), &photo, &len), 0);
-		slen = vault_sealed_len(len);
-		sealed = malloc(slen);
-		assert_non_null(sealed);
-		snprintf(ad, sizeof(ad), "%s/%s", id,
-		    store_side_name((enum store_side)i));
-		assert_int_equal(vault_seal(v, photo, len, ad, sealed), 0);
-		crypto_hash_sha256(digest, photo, len);
-		sodium_bin2hex(sha, sizeof(sha), digest, sizeof(digest));
-		assert_int_equal(store_image_put(st, id, (enum store_side)i,
-		    sealed, slen, sha, vault_active_key_id(v), "{}",
-		    store_now_ms()), 0);
-		free(sealed);
-		free(photo);
-	}
-	assert_int_equal(store_case_transition(st, id, STORE_STATE_OPEN,
-	    STORE_STATE_SUBMITTED, "test", store_now_ms()), 0);
-	vault_close(v);
-	store_close(st);
+	assert_int_equal(direct_case_submit(kore.store_url, keys, number, url,
+	    id), 0);
 }
 
 static enum store_state
@@ -286,22 +100,6 @@ state_of(const char *id, struct store_case *out)
 		store_case_release(&c);
 	store_close(st);
 	return (s);
-}
-
-static int
-wait_hooks(int n, int seconds)
-{
-	int	i, got;
-
-	for (i = 0; i < seconds * 10; i++) {
-		pthread_mutex_lock(&rx.lock);
-		got = rx.nhooks;
-		pthread_mutex_unlock(&rx.lock);
-		if (got >= n)
-			return (got);
-		usleep(100 * 1000);
-	}
-	return (got);
 }
 
 /*
@@ -347,7 +145,7 @@ test_pipeline_unreachable_upstream_parks_then_reviews_with_webhook(
 	store_case_release(&c);
 
 	/* The 500 was retried: one accepted delivery, signed. */
-	assert_true(wait_hooks(1, 10) >= 1);
+	assert_true(receiver_wait(&rx, 1, 10) >= 1);
 	pthread_mutex_lock(&rx.lock);
 	assert_true(rx.calls >= 2);
 	assert_non_null(strstr(rx.hooks[0].body, id));
@@ -411,7 +209,7 @@ test_pipeline_decides_each_case_once(void **state)
 		store_case_release(&c);
 	}
 	/* One webhook per case, no more. */
-	assert_true(wait_hooks(before + 8, 15) >= before + 8);
+	assert_true(receiver_wait(&rx, before + 8, 15) >= before + 8);
 	sleep(1);
 	pthread_mutex_lock(&rx.lock);
 	assert_int_equal(rx.nhooks, before + 8);

@@ -25,6 +25,7 @@
 #include "pg_harness.h"
 
 static int	free_port(void);
+static int	spawn(struct harness *);
 static int	store_for(struct harness *);
 static void	dump_log(const struct harness *);
 static int	run_to_file(char *const [], const char *, const char *);
@@ -59,9 +60,6 @@ harness_start_late(struct harness *h, const char *extra, const char *late)
 	FILE		*fp;
 	char		 kconf[256], tmpl[512], tool[512], path[512];
 	char		*render[5];
-	struct http_reply r;
-	int		 fd, i, status;
-	const char	*preload;
 
 	memset(h, 0, sizeof(*h));
 	h->pid = -1;
@@ -118,6 +116,41 @@ harness_start_late(struct harness *h, const char *extra, const char *late)
 		fclose(fp);
 	}
 
+	return (spawn(h));
+}
+
+int
+harness_restart(struct harness *h)
+{
+	if (h->pid > 0)
+		(void)harness_stop(h);
+	return (spawn(h));
+}
+
+int
+harness_kill9(struct harness *h)
+{
+	int	status;
+
+	if (h->pid <= 0)
+		return (-1);
+	(void)kill(-h->pid, SIGKILL);
+	(void)waitpid(h->pid, &status, 0);
+	h->exit_status = status;
+	h->pid = -1;
+	return (0);
+}
+
+/* Starts kore on h's rendered configuration and waits for /healthz. */
+static int
+spawn(struct harness *h)
+{
+	struct http_reply	 r;
+	char			 kconf[256];
+	const char		*preload;
+	int			 fd, i, status;
+
+	snprintf(kconf, sizeof(kconf), "%s/kore.conf", h->dir);
 	if ((h->pid = fork()) == -1)
 		return (-1);
 	if (h->pid == 0) {

@@ -49,6 +49,12 @@ int	harness_start(struct harness *, const char *extra_conf);
 int	harness_start_late(struct harness *, const char *extra_conf,
 	    const char *late_conf);
 
+/* Starts the same kore again (state, store, port kept); 0 or -1. */
+int	harness_restart(struct harness *);
+
+/* kill -9 of kore's whole process group (parent and workers). */
+int	harness_kill9(struct harness *);
+
 /* Stops kore by its process group and waits.  Returns its exit status. */
 int	harness_stop(struct harness *);
 
