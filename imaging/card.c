@@ -967,32 +967,6 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 	for (i = 0; i < k; i++)
 		if (best == NULL || cands[i].score > best->score)
 			best = &cands[i];
-	/*
-	 * A card's printing has card-shaped parts (a side snapped to the
-	 * emblem's edge); its outline is the outermost card-like shape, so
-	 * a well-supported, card-shaped outline around the best one wins.
-	 */
-	for (i = 0; best != NULL && i < k; i++) {
-		struct cand	*o = &cands[i];
-		int		 j, in = 0;
-
-		if (o == best || o->area <= best->area ||
-		    o->area > 1.6 * best->area || o->inside < 0.95 ||
-		    o->support < best->support - 0.03 ||
-		    fabs(o->ratio - CARD_ASPECT) > 0.15 ||
-		    o->likeness < 0.5 * best->likeness)
-			continue;
-		/* Corners pulled in a little: shared sides do not count. */
-		for (j = 0; j < 4; j++) {
-			struct imaging_card_point p2;
-
-			p2.x = 0.97 * best->q[j].x + 0.03 * best->q[(j + 2) % 4].x;
-			p2.y = 0.97 * best->q[j].y + 0.03 * best->q[(j + 2) % 4].y;
-			in += inside_quad(o->q, p2);
-		}
-		if (in == 4)
-			best = o;
-	}
 	if (best == NULL) {
 		r->find_ms = now_ms() - t0;
 		reason(r, IMAGING_CARD_REASON_NOT_FOUND);
