@@ -74,6 +74,7 @@ static const struct key keys[] = {
 	OTHER("store_url", KEY_OPTSTR, store_url, ""),
 	OTHER("migrations_dir", KEY_STR, migrations_dir, "deploy/sql"),
 	OTHER("clients_file", KEY_OPTSTR, clients_file, ""),
+	OTHER("keys_dir", KEY_OPTSTR, keys_dir, ""),
 	INT("token_ttl_s", token_ttl_s, 60, 30 * 86400, "86400"),
 	INT("image_attempts_max", image_attempts_max, 1, 100, "5"),
 	INT("evidence_max_long_side", evidence_max_long_side, 0, 20000,
@@ -315,6 +316,14 @@ rn_config_validate(struct rn_config *cfg, char *err, size_t errlen)
 		    sizeof(cfg->idcheck_key_file), "%s/idcheck.key",
 		    cfg->state_dir);
 		if (n < 0 || (size_t)n >= sizeof(cfg->idcheck_key_file)) {
+			snprintf(err, errlen, "key 'state_dir': too long");
+			return (-1);
+		}
+	}
+	if (cfg->keys_dir[0] == '\0') {
+		n = snprintf(cfg->keys_dir, sizeof(cfg->keys_dir), "%s/keys",
+		    cfg->state_dir);
+		if (n < 0 || (size_t)n >= sizeof(cfg->keys_dir)) {
 			snprintf(err, errlen, "key 'state_dir': too long");
 			return (-1);
 		}

@@ -35,6 +35,7 @@ struct rn_config {
 	char		store_url[RN_CONFIG_STR_MAX];
 	char		migrations_dir[RN_CONFIG_STR_MAX];
 	char		clients_file[RN_CONFIG_STR_MAX];
+	char		keys_dir[RN_CONFIG_STR_MAX];
 	int64_t		token_ttl_s;
 	int64_t		image_attempts_max;
 	int64_t		evidence_max_long_side;

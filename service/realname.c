@@ -124,7 +124,7 @@ kore_parent_configure(int argc, char **argv)
 	}
 
 	/* Master keys for evidence at rest: made on first run, 0600. */
-	snprintf(keys, sizeof(keys), "%s/keys", rn_cfg.state_dir);
+	snprintf(keys, sizeof(keys), "%s", rn_cfg.keys_dir);
 	if ((rn_vault = vault_open(keys, 1, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "realname: keys: %s\n", err);
 		exit(1);
