@@ -38,6 +38,7 @@ int	rn_case_create(struct http_request *);
 int	rn_case_get(struct http_request *);
 int	rn_case_image(struct http_request *);
 int	rn_case_submit(struct http_request *);
+int	rn_case_resend(struct http_request *);
 
 #define TOKEN_MAX	128
 #define IDEM_MAX	STORE_IDEM_KEY_MAX
@@ -81,6 +82,7 @@ static void	create_work(void *);
 static void	image_work(void *);
 static void	submit_work(void *);
 static void	get_work(void *);
+static void	resend_work(void *);
 static void	write_case_view(struct jsonw *, const struct store_case *,
 		    int);
 static int64_t	now_ms(void);
@@ -146,6 +148,27 @@ rn_case_submit(struct http_request *req)
 		return (case_answer(req, job));
 	}
 	if (api_task(req, req->hdlr_extra, submit_work, sizeof(*job),
+	    job_free) == RN_TASK_PENDING)
+		return (KORE_RESULT_RETRY);
+	return (case_answer(req, job));
+}
+
+int
+rn_case_resend(struct http_request *req)
+{
+	struct case_job	*job;
+	int		 r;
+
+	if ((r = case_begin(req, RN_ROUTE_CASE_RESEND, HTTP_METHOD_POST,
+	    (size_t)rn_cfg.json_body_max_bytes, &job)) != -1)
+		return (r);
+	if (!((struct rn_req *)req->hdlr_extra)->task_started &&
+	    parse_case_path(req->path, job->case_id, NULL,
+	    "/webhooks/resend") == -1) {
+		job_error(job, 404, "not_found", "no such resource");
+		return (case_answer(req, job));
+	}
+	if (api_task(req, req->hdlr_extra, resend_work, sizeof(*job),
 	    job_free) == RN_TASK_PENDING)
 		return (KORE_RESULT_RETRY);
 	return (case_answer(req, job));
@@ -838,6 +861,50 @@ get_work(void *arg)
 	jsonw_object_close(&job->out);
 	job->status = 200;
 	store_case_release(&c);
+}
+
+/* The order system asks for a case's webhooks again (same ids). */
+static void
+resend_work(void *arg)
+{
+	struct case_job		*job = arg;
+	struct store		*st;
+	struct store_case	 c;
+	const char		*client;
+	char			 err[ERR_MAX];
+	int64_t			 requeued;
+
+	if (job_signed(job, &client) == -1)
+		return;
+	if ((st = rn_thread_store(err, sizeof(err))) == NULL) {
+		job_error(job, 503, "store_unavailable", "retry later");
+		return;
+	}
+	if (store_case_get(st, job->case_id, &c) == -1) {
+		if (store_errcode(st) == STORE_NOT_FOUND)
+			job_error(job, 404, "not_found", "no such case");
+		else
+			(void)store_failed(job, st);
+		return;
+	}
+	store_case_release(&c);
+	if (store_outbox_resend(st, job->case_id, now_ms(), &requeued) ==
+	    -1) {
+		(void)store_failed(job, st);
+		return;
+	}
+	if (requeued == 0) {
+		job_error(job, 409, "nothing_to_resend", "this case has no "
+		    "webhook yet (it is not decided)");
+		return;
+	}
+	jsonw_object_open(&job->out);
+	jsonw_key(&job->out, "case_id");
+	jsonw_string(&job->out, job->case_id);
+	jsonw_key(&job->out, "requeued");
+	jsonw_int(&job->out, requeued);
+	jsonw_object_close(&job->out);
+	job->status = 202;
 }
 
 /*

@@ -102,6 +102,10 @@ static const struct key keys[] = {
 	INT("webhook_retry_base_s", webhook_retry_base_s, 1, 3600, "60"),
 	INT("webhook_timeout_ms", webhook_timeout_ms, 100, 60000, "5000"),
 
+	/* Retention: image bytes go, hashes, figures and decisions stay. */
+	INT("retention_days", retention_days, 1, 3650, "90"),
+	INT("maintenance_s", maintenance_s, 1, 86400, "60"),
+
 	/* Decision rules (service/rules.h); tuned with bench/, not tests. */
 	REAL("face_accept_min", rules.face_accept_min, -1, 1, "0.45"),
 	REAL("face_reject_max", rules.face_reject_max, -1, 1, "0.20"),

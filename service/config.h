@@ -54,6 +54,8 @@ struct rn_config {
 	int64_t		breaker_cooldown_s;
 	int64_t		webhook_retry_base_s;
 	int64_t		webhook_timeout_ms;
+	int64_t		retention_days;
+	int64_t		maintenance_s;
 	struct rn_rules	rules;		/* decision thresholds and caps */
 };
 

@@ -50,6 +50,7 @@ static int	 deliver_one(struct store *, const char *);
 static void	 webhook_payload(struct jsonw *, const struct store_case *,
 		    const struct verify_result *, int64_t);
 static void	 nap(long);
+static void	 maintain(struct store *);
 static const char *url_path(const char *);
 
 int
@@ -129,7 +130,8 @@ pipeline_main(void *arg)
 	struct imaging_options	 opt;
 	struct imaging_error	 ierr;
 	char			 owner[OWNER_MAX], host[64];
-	int			 worked;
+	int64_t			 next_maintenance;
+	int			 worked, first;
 
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "node");
@@ -139,6 +141,8 @@ pipeline_main(void *arg)
 
 	st = NULL;
 	eng = NULL;
+	first = (int)(intptr_t)arg == 0;
+	next_maintenance = 0;
 	while (!stopping) {
 		if (st == NULL && store_open(&st, rn_cfg.store_url) == -1 &&
 		    st == NULL) {
@@ -158,6 +162,12 @@ pipeline_main(void *arg)
 		}
 		worked = decide_one(st, eng, owner);
 		worked |= deliver_one(st, owner);
+		/* Idempotent, so every worker's first thread may run it. */
+		if (first && store_now_ms() >= next_maintenance) {
+			maintain(st);
+			next_maintenance = store_now_ms() +
+			    rn_cfg.maintenance_s * 1000;
+		}
 		if (!worked)
 			nap(rn_cfg.poll_ms);
 	}
@@ -405,4 +415,31 @@ url_path(const char *url)
 	if ((p = strchr(p + 3, '/')) == NULL)
 		return ("/");
 	return (p);
+}
+
+/*
+ * Retention and housekeeping: image bytes past retention_days (hashes,
+ * figures and decisions stay), OPEN cases whose upload link expired, and
+ * idempotency keys older than a day.
+ */
+static void
+maintain(struct store *st)
+{
+	int64_t	now, n;
+
+	now = store_now_ms();
+	if (store_image_purge(st, now - rn_cfg.retention_days * 86400000LL,
+	    now, &n) == -1)
+		kore_log(LOG_ERR, "maintenance: purge: %s", store_error(st));
+	else if (n > 0)
+		kore_log(LOG_NOTICE, "maintenance: %lld images purged",
+		    (long long)n);
+	if (store_case_expire(st, now, 1000, &n) == -1)
+		kore_log(LOG_ERR, "maintenance: expire: %s", store_error(st));
+	else if (n > 0)
+		kore_log(LOG_NOTICE, "maintenance: %lld cases expired",
+		    (long long)n);
+	if (store_idem_purge(st, now - 86400000LL, &n) == -1)
+		kore_log(LOG_ERR, "maintenance: idempotency: %s",
+		    store_error(st));
 }

@@ -223,6 +223,75 @@ test_pipeline_decides_each_case_once(void **state)
 	pthread_mutex_unlock(&rx.lock);
 }
 
+/* The order system asks again: the same delivery id comes back. */
+static void
+test_pipeline_resend_redelivers_with_the_same_id(void **state)
+{
+	struct sign_headers	 sh;
+	struct http_reply	 r;
+	char			 id[STORE_ID_LEN + 1], path[128];
+	char			 h1[128], h2[128], h3[128], first[64];
+	const char		*hdrs[4];
+	int			 i, before, seen;
+
+	(void)state;
+	rx.fail_first = 0;
+	submitted_case(id);
+	snprintf(path, sizeof(path), "/v1/cases/%s/webhooks/resend", id);
+	hdrs[0] = h1;
+	hdrs[1] = h2;
+	hdrs[2] = h3;
+	hdrs[3] = NULL;
+
+	/* Not decided yet (or just now): wait for its first delivery. */
+	for (i = 0; i < 300; i++) {
+		if (state_of(id, NULL) == STORE_STATE_REVIEW)
+			break;
+		usleep(100 * 1000);
+	}
+	pthread_mutex_lock(&rx.lock);
+	before = rx.nhooks;
+	pthread_mutex_unlock(&rx.lock);
+	first[0] = '\0';
+	for (i = 0; i < 100 && first[0] == '\0'; i++) {
+		pthread_mutex_lock(&rx.lock);
+		for (int k = 0; k < rx.nhooks; k++) {
+			if (strstr(rx.hooks[k].body, id) != NULL)
+				snprintf(first, sizeof(first), "%s",
+				    rx.hooks[k].delivery);
+		}
+		before = rx.nhooks;
+		pthread_mutex_unlock(&rx.lock);
+		usleep(100 * 1000);
+	}
+	assert_int_not_equal(first[0], '\0');
+
+	assert_int_equal(sign_request_headers(&key, "POST", path,
+	    (int64_t)time(NULL), "", 0, &sh), 0);
+	snprintf(h1, sizeof(h1), "X-App-Id: %s", sh.key_id);
+	snprintf(h2, sizeof(h2), "X-Timestamp: %s", sh.timestamp);
+	snprintf(h3, sizeof(h3), "X-Signature: %s", sh.signature);
+	assert_int_equal(harness_http_h(&kore, "POST", path, hdrs, "", 0,
+	    &r), 0);
+	if (r.status != 202)
+		fprintf(stderr, "# resend: %ld %s\n", r.status, r.body);
+	assert_int_equal(r.status, 202);
+	assert_non_null(strstr(r.body, "\"requeued\":1"));
+	http_reply_free(&r);
+
+	assert_true(receiver_wait(&rx, before + 1, 10) >= before + 1);
+	pthread_mutex_lock(&rx.lock);
+	seen = 0;
+	for (i = before; i < rx.nhooks; i++) {
+		if (strstr(rx.hooks[i].body, id) == NULL)
+			continue;
+		seen++;
+		assert_string_equal(rx.hooks[i].delivery, first);
+	}
+	pthread_mutex_unlock(&rx.lock);
+	assert_int_equal(seen, 1);
+}
+
 int
 main(void)
 {
@@ -230,6 +299,8 @@ main(void)
 		cmocka_unit_test(
 	    test_pipeline_unreachable_upstream_parks_then_reviews_with_webhook),
 		cmocka_unit_test(test_pipeline_decides_each_case_once),
+		cmocka_unit_test(
+		    test_pipeline_resend_redelivers_with_the_same_id),
 	};
 
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
