@@ -25,6 +25,8 @@
 #include "ocr.h"
 
 #define MAX_QUADS	32
+/* Outlines scored in one call: three passes and their reshapes. */
+#define MAX_CANDS	(MAX_QUADS * 4)
 /* Rectified card pixels per template pixel (templates are 448 x 282). */
 #define TPL_X(v)	((v) * IMAGING_CARD_WIDTH / 448.0)
 #define TPL_Y(v)	((v) * IMAGING_CARD_HEIGHT / 282.0)
@@ -908,8 +910,10 @@ reshape_candidates(const struct card_cv_mat *bgr,
 				nv++;
 			}
 		}
-		if (n + nv > cap)
+		if (nv > cap - n)
 			nv = cap - n;
+		if (nv <= 0)
+			break;
 		n += keep_candidates(bgr, grey, v, nv, imarea, cands + n);
 	}
 	return (n);
@@ -921,7 +925,7 @@ imaging_card_analyse(struct imaging_card_ctx *c,
     struct imaging_card_result *r)
 {
 	struct card_cv_quad	 quads[MAX_QUADS];
-	struct cand		 cands[MAX_QUADS * 2], *best = NULL;
+	struct cand		 cands[MAX_CANDS], *best = NULL;
 	struct card_cv_mat	 src, grey;
 	struct imaging_card_point p;
 	double			 t0, t1, imarea, minside, m, v, total, largest;
@@ -948,21 +952,36 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 	if (card_cv_grey(&src, &grey) == -1)
 		return (imaging_error_set(&c->err, IMAGING_ERR_NOMEM, NULL));
 	/*
-	 * The usual scale first; if nothing card-like shows, a coarser one,
-	 * where a blurred card's soft edges become edges again.
+	 * Contours at the usual scale first.  Unless that gives a clean,
+	 * card-shaped outline, add outlines made of straight lines; if still
+	 * nothing card-like shows, a coarser scale, where a blurred card's
+	 * soft edges become edges again.
 	 */
 	k = 0;
-	for (pass = 0; pass < 2 && k == 0; pass++) {
-		if (card_cv_find_quads(&src, 0.01, pass == 0 ? 800 : 400,
-		    quads, MAX_QUADS, &n) == -1) {
+	for (pass = 0; pass < 3; pass++) {
+		int	found_good = 0;
+
+		if (card_cv_find_quads(&src, 0.01, pass < 2 ? 800 : 400,
+		    pass == 0 ? 0 : CARD_CV_FIND_LINES, quads, MAX_QUADS,
+		    &n) == -1) {
 			card_cv_mat_free(&grey);
 			return (imaging_error_set(&c->err, IMAGING_ERR_CV,
 			    "card outline search failed"));
 		}
-		k = keep_candidates(&src, &grey, quads, n, imarea,
-		    cands);
+		if (pass == 2 && k > 0)
+			break;
+		if (n > MAX_CANDS - k)
+			n = MAX_CANDS - k;
+		k += keep_candidates(&src, &grey, quads, n, imarea, cands + k);
+		k = reshape_candidates(&src, &grey, cands, k, MAX_CANDS,
+		    imarea);
+		for (i = 0; i < k; i++)
+			if (cands[i].support >= 0.9 && cands[i].likeness >= 0.5 &&
+			    fabs(cands[i].ratio - CARD_ASPECT) <= 0.2)
+				found_good = 1;
+		if (found_good)
+			break;
 	}
-	k = reshape_candidates(&src, &grey, cands, k, MAX_QUADS * 2, imarea);
 	card_cv_mat_free(&grey);
 	for (i = 0; i < k; i++)
 		if (best == NULL || cands[i].score > best->score)

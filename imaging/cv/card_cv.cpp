@@ -590,7 +590,7 @@ hough_quads(const cv::Mat &thin, const cv::Mat &band, double min_area,
 	int		L = std::max(thin.cols, thin.rows);
 	size_t		i, j;
 
-	cv::HoughLinesP(thin, segs, 1, deg, 30, 0.06 * L, 0.01 * L + 2);
+	cv::HoughLinesP(thin, segs, 1, deg, 50, 0.1 * L, 0.01 * L + 2);
 	std::sort(segs.begin(), segs.end(),
 	    [](const cv::Vec4i &a, const cv::Vec4i &b) {
 		return (std::hypot(a[2] - a[0], a[3] - a[1]) >
@@ -677,13 +677,13 @@ hough_quads(const cv::Mat &thin, const cv::Mat &band, double min_area,
 
 extern "C" int
 card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
-    int work_long_side, struct card_cv_quad *out, int cap, int *n)
+    int work_long_side, int flags, struct card_cv_quad *out, int cap, int *n)
 {
 	try {
 		std::vector<std::vector<cv::Point> >	contours;
 		std::vector<cv::Mat>			ch;
 		std::vector<struct card_cv_quad>	cand;
-		std::vector<card_quad_t>		quads;
+		std::vector<card_quad_t>		quads, done;
 		cv::Mat		src, small, edges, thin, e, grey, g, mask;
 		cv::Mat		kernel = cv::getStructuringElement(
 				    cv::MORPH_ELLIPSE, cv::Size(7, 7));
@@ -756,10 +756,12 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 			    0.01 * cv::arcLength(hull, true), true);
 			quads_from_poly(poly, small.cols, small.rows, quads);
 		}
-		hough_quads(thin, edges, min_area, quads);
+		if (flags & CARD_CV_FIND_LINES)
+			hough_quads(thin, edges, min_area, quads);
 		for (size_t qi = 0; qi < quads.size(); qi++) {
 			cv::Point2d		q[4];
 			struct card_cv_quad	cq;
+			bool			seen = false;
 
 			for (i = 0; i < 4; i++)
 				q[i] = quads[qi][i] * (1.0 / s);
@@ -768,6 +770,18 @@ card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
 			if (!is_convex(q) || quad_ratio(q) < 1.15 ||
 			    quad_ratio(q) > 2.3)
 				continue;
+			/* Nor the same outline twice (masks at near levels). */
+			for (size_t d = 0; d < done.size() && !seen; d++) {
+				double	dmax = 0;
+
+				for (i = 0; i < 4; i++)
+					dmax = std::max(dmax,
+					    cv::norm(done[d][i] - q[i]));
+				seen = dmax < 0.01 * longside;
+			}
+			if (seen)
+				continue;
+			done.push_back({ q[0], q[1], q[2], q[3] });
 			/* Coarse outline first, then the exact edge. */
 			refine_quad(grey, q, 2.0 * std::max(REFINE_RADIUS / s,
 			    (double)REFINE_RADIUS));

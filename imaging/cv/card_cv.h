@@ -86,9 +86,13 @@ int	card_cv_grey(const struct card_cv_mat *src, struct card_cv_mat *grey);
  * work_long_side: the edge work is done on the image shrunk by a whole
  * factor to about this long side (0: 800); a smaller one finds the
  * soft edges of a blurred card.
+ * flags: CARD_CV_FIND_LINES adds outlines made of straight Hough lines
+ * (slower; for a card whose outline no contour closes).
  */
+#define CARD_CV_FIND_LINES	0x01
 int	card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
-	    int work_long_side, struct card_cv_quad *out, int cap, int *n);
+	    int work_long_side, int flags, struct card_cv_quad *out, int cap,
+	    int *n);
 
 /*
  * Move each side of the quad `pt` (image pixels) onto the strongest grey
