@@ -66,6 +66,10 @@ struct case_job {
 	struct jsonw		 out;
 };
 
+struct case_route;
+
+static int	case_handle(struct http_request *,
+		    const struct case_route *);
 static int	case_begin(struct http_request *, enum rn_route, int,
 		    size_t, struct case_job **);
 static int	case_answer(struct http_request *, struct case_job *);
@@ -88,107 +92,96 @@ static void	write_case_view(struct jsonw *, const struct store_case *,
 static int64_t	now_ms(void);
 static const char *state_name(enum store_state);
 
+/* What distinguishes the case routes; one handler serves them all. */
+struct case_route {
+	enum rn_route	  route;
+	int		  methods;
+	int		  body;		/* 0 none, 1 JSON, 2 image */
+	const char	 *suffix;	/* after /v1/cases/<id>; NULL: none */
+	void		(*work)(void *);
+};
+
+static const struct case_route route_create = {
+	RN_ROUTE_CASE_CREATE, HTTP_METHOD_POST, 1, NULL, create_work
+};
+static const struct case_route route_image = {
+	RN_ROUTE_CASE_IMAGE, HTTP_METHOD_PUT, 2, "/images/", image_work
+};
+static const struct case_route route_submit = {
+	RN_ROUTE_CASE_SUBMIT, HTTP_METHOD_POST, 1, "/submit", submit_work
+};
+static const struct case_route route_resend = {
+	RN_ROUTE_CASE_RESEND, HTTP_METHOD_POST, 1, "/webhooks/resend",
+	resend_work
+};
+static const struct case_route route_get = {
+	RN_ROUTE_CASE_GET, HTTP_METHOD_GET | HTTP_METHOD_HEAD, 0, "",
+	get_work
+};
+
 int
 rn_case_create(struct http_request *req)
 {
-	struct case_job	*job;
-	int		 r;
-
-	if ((r = case_begin(req, RN_ROUTE_CASE_CREATE, HTTP_METHOD_POST,
-	    (size_t)rn_cfg.json_body_max_bytes, &job)) != -1)
-		return (r);
-	if (api_task(req, req->hdlr_extra, create_work, sizeof(*job),
-	    job_free) == RN_TASK_PENDING)
-		return (KORE_RESULT_RETRY);
-	return (case_answer(req, job));
+	return (case_handle(req, &route_create));
 }
 
 int
 rn_case_image(struct http_request *req)
 {
-	struct case_job	*job;
-	const char	*ctype;
-	int		 r;
-
-	if ((r = case_begin(req, RN_ROUTE_CASE_IMAGE, HTTP_METHOD_PUT,
-	    (size_t)rn_cfg.body_max_bytes, &job)) != -1)
-		return (r);
-	if (!((struct rn_req *)req->hdlr_extra)->task_started) {
-		if (parse_case_path(req->path, job->case_id, &job->side,
-		    "/images/") == -1) {
-			job_error(job, 404, "not_found", "no such resource");
-			return (case_answer(req, job));
-		}
-		if (!http_request_header(req, "content-type", &ctype) ||
-		    (strncasecmp(ctype, "image/jpeg", 10) != 0 &&
-		    strncasecmp(ctype, "image/png", 9) != 0)) {
-			job_error(job, 415, "unsupported_media_type",
-			    "send the photo as image/jpeg or image/png");
-			return (case_answer(req, job));
-		}
-	}
-	if (api_task(req, req->hdlr_extra, image_work, sizeof(*job),
-	    job_free) == RN_TASK_PENDING)
-		return (KORE_RESULT_RETRY);
-	return (case_answer(req, job));
+	return (case_handle(req, &route_image));
 }
 
 int
 rn_case_submit(struct http_request *req)
 {
-	struct case_job	*job;
-	int		 r;
-
-	if ((r = case_begin(req, RN_ROUTE_CASE_SUBMIT, HTTP_METHOD_POST,
-	    (size_t)rn_cfg.json_body_max_bytes, &job)) != -1)
-		return (r);
-	if (!((struct rn_req *)req->hdlr_extra)->task_started &&
-	    parse_case_path(req->path, job->case_id, NULL, "/submit") == -1) {
-		job_error(job, 404, "not_found", "no such resource");
-		return (case_answer(req, job));
-	}
-	if (api_task(req, req->hdlr_extra, submit_work, sizeof(*job),
-	    job_free) == RN_TASK_PENDING)
-		return (KORE_RESULT_RETRY);
-	return (case_answer(req, job));
+	return (case_handle(req, &route_submit));
 }
 
 int
 rn_case_resend(struct http_request *req)
 {
-	struct case_job	*job;
-	int		 r;
-
-	if ((r = case_begin(req, RN_ROUTE_CASE_RESEND, HTTP_METHOD_POST,
-	    (size_t)rn_cfg.json_body_max_bytes, &job)) != -1)
-		return (r);
-	if (!((struct rn_req *)req->hdlr_extra)->task_started &&
-	    parse_case_path(req->path, job->case_id, NULL,
-	    "/webhooks/resend") == -1) {
-		job_error(job, 404, "not_found", "no such resource");
-		return (case_answer(req, job));
-	}
-	if (api_task(req, req->hdlr_extra, resend_work, sizeof(*job),
-	    job_free) == RN_TASK_PENDING)
-		return (KORE_RESULT_RETRY);
-	return (case_answer(req, job));
+	return (case_handle(req, &route_resend));
 }
 
 int
 rn_case_get(struct http_request *req)
 {
+	return (case_handle(req, &route_get));
+}
+
+/*
+ * Parse what the event loop can (path, media type), then run the route's
+ * work in a task and answer with what it left in the job.
+ */
+static int
+case_handle(struct http_request *req, const struct case_route *rt)
+{
 	struct case_job	*job;
+	const char	*ctype;
+	size_t		 max;
 	int		 r;
 
-	if ((r = case_begin(req, RN_ROUTE_CASE_GET, HTTP_METHOD_GET |
-	    HTTP_METHOD_HEAD, 0, &job)) != -1)
+	max = rt->body == 2 ? (size_t)rn_cfg.body_max_bytes :
+	    rt->body == 1 ? (size_t)rn_cfg.json_body_max_bytes : 0;
+	if ((r = case_begin(req, rt->route, rt->methods, max, &job)) != -1)
 		return (r);
-	if (!((struct rn_req *)req->hdlr_extra)->task_started &&
-	    parse_case_path(req->path, job->case_id, NULL, "") == -1) {
-		job_error(job, 404, "not_found", "no such resource");
-		return (case_answer(req, job));
+	if (!((struct rn_req *)req->hdlr_extra)->task_started) {
+		if (rt->suffix != NULL && parse_case_path(req->path,
+		    job->case_id, rt->body == 2 ? &job->side : NULL,
+		    rt->suffix) == -1) {
+			job_error(job, 404, "not_found", "no such resource");
+			return (case_answer(req, job));
+		}
+		if (rt->body == 2 && (!http_request_header(req,
+		    "content-type", &ctype) ||
+		    (strncasecmp(ctype, "image/jpeg", 10) != 0 &&
+		    strncasecmp(ctype, "image/png", 9) != 0))) {
+			job_error(job, 415, "unsupported_media_type",
+			    "send the photo as image/jpeg or image/png");
+			return (case_answer(req, job));
+		}
 	}
-	if (api_task(req, req->hdlr_extra, get_work, sizeof(*job),
+	if (api_task(req, req->hdlr_extra, rt->work, sizeof(*job),
 	    job_free) == RN_TASK_PENDING)
 		return (KORE_RESULT_RETRY);
 	return (case_answer(req, job));

@@ -62,27 +62,8 @@ static int
 signed_call(const char *method, const char *path, const char *body,
     const char *extra, int64_t ts_shift, struct http_reply *r)
 {
-	struct sign_headers	sh;
-	char			h1[128], h2[128], h3[128];
-	const char		*hdrs[6];
-	int			n;
-
-	assert_int_equal(sign_request_headers(&key, method, path,
-	    (int64_t)time(NULL) + ts_shift, body, body ? strlen(body) : 0,
-	    &sh), 0);
-	snprintf(h1, sizeof(h1), "X-App-Id: %s", sh.key_id);
-	snprintf(h2, sizeof(h2), "X-Timestamp: %s", sh.timestamp);
-	snprintf(h3, sizeof(h3), "X-Signature: %s", sh.signature);
-	n = 0;
-	hdrs[n++] = h1;
-	hdrs[n++] = h2;
-	hdrs[n++] = h3;
-	hdrs[n++] = "Content-Type: application/json";
-	if (extra != NULL)
-		hdrs[n++] = extra;
-	hdrs[n] = NULL;
-	return (harness_http_h(&kore, method, path, hdrs, body,
-	    body ? strlen(body) : 0, r));
+	return (harness_http_signed(&kore, &key, method, path, body, extra,
+	    (long)ts_shift, r));
 }
 
 static void
@@ -94,23 +75,7 @@ case_body(char *buf, size_t len, const char *order, const char *name,
 	    "\"callback_url\":\"http://127.0.0.1:9/hook\"}", order, name, num);
 }
 
-/* Pulls "key":"value" out of a flat answer (values have no quotes). */
-static int
-json_field(const char *body, const char *key, char *out, size_t len)
-{
-	char		 pat[64];
-	const char	*p, *e;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	if ((p = strstr(body, pat)) == NULL)
-		return (-1);
-	p += strlen(pat);
-	if ((e = strchr(p, '"')) == NULL || (size_t)(e - p) >= len)
-		return (-1);
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return (0);
-}
+#define json_field	harness_json_field
 
 static void
 assert_error_code(const struct http_reply *r, long status, const char *code)

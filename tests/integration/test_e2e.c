@@ -210,31 +210,15 @@ group_teardown(void **state)
 	return (0);
 }
 
-static int
-field(const char *body, const char *key, char *out, size_t len)
-{
-	char		 pat[64];
-	const char	*p, *e;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	if ((p = strstr(body, pat)) == NULL)
-		return (-1);
-	p += strlen(pat);
-	if ((e = strchr(p, '"')) == NULL || (size_t)(e - p) >= len)
-		return (-1);
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return (0);
-}
+#define field	harness_json_field
 
 /* Opens a case for p declaring name, uploads, submits; final state. */
 static void
 run_case(const struct person *p, const char *name, int must_accept,
     char *final, size_t final_len, char *reasons, size_t reasons_len)
 {
-	struct sign_headers	 sh;
 	struct http_reply	 r;
-	char			 body[1024], h1[128], h2[128], h3[128];
+	char			 body[1024];
 	char			 id[40], token[80], path[160], auth[128];
 	const char		*hdrs[5];
 	int			 k, i;
@@ -244,17 +228,8 @@ run_case(const struct person *p, const char *name, int must_accept,
 	    "\"%s\",\"callback_url\":\"http://127.0.0.1:9/hook\"}", p->index,
 	    name == p->photo[0].truth.name ? "own" : "other", name,
 	    p->photo[0].truth.number);
-	assert_int_equal(sign_request_headers(&shop, "POST", "/v1/cases",
-	    (int64_t)time(NULL), body, strlen(body), &sh), 0);
-	snprintf(h1, sizeof(h1), "X-App-Id: %s", sh.key_id);
-	snprintf(h2, sizeof(h2), "X-Timestamp: %s", sh.timestamp);
-	snprintf(h3, sizeof(h3), "X-Signature: %s", sh.signature);
-	hdrs[0] = h1;
-	hdrs[1] = h2;
-	hdrs[2] = h3;
-	hdrs[3] = NULL;
-	assert_int_equal(harness_http_h(&kore, "POST", "/v1/cases", hdrs,
-	    body, strlen(body), &r), 0);
+	assert_int_equal(harness_http_signed(&kore, &shop, "POST",
+	    "/v1/cases", body, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 201);
 	assert_int_equal(field(r.body, "case_id", id, sizeof(id)), 0);
 	assert_int_equal(field(r.body, "upload_token", token, sizeof(token)),

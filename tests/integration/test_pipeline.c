@@ -227,21 +227,14 @@ test_pipeline_decides_each_case_once(void **state)
 static void
 test_pipeline_resend_redelivers_with_the_same_id(void **state)
 {
-	struct sign_headers	 sh;
 	struct http_reply	 r;
-	char			 id[STORE_ID_LEN + 1], path[128];
-	char			 h1[128], h2[128], h3[128], first[64];
-	const char		*hdrs[4];
+	char			 id[STORE_ID_LEN + 1], path[128], first[64];
 	int			 i, before, seen;
 
 	(void)state;
 	rx.fail_first = 0;
 	submitted_case(id);
 	snprintf(path, sizeof(path), "/v1/cases/%s/webhooks/resend", id);
-	hdrs[0] = h1;
-	hdrs[1] = h2;
-	hdrs[2] = h3;
-	hdrs[3] = NULL;
 
 	/* Not decided yet (or just now): wait for its first delivery. */
 	for (i = 0; i < 300; i++) {
@@ -266,13 +259,8 @@ test_pipeline_resend_redelivers_with_the_same_id(void **state)
 	}
 	assert_int_not_equal(first[0], '\0');
 
-	assert_int_equal(sign_request_headers(&key, "POST", path,
-	    (int64_t)time(NULL), "", 0, &sh), 0);
-	snprintf(h1, sizeof(h1), "X-App-Id: %s", sh.key_id);
-	snprintf(h2, sizeof(h2), "X-Timestamp: %s", sh.timestamp);
-	snprintf(h3, sizeof(h3), "X-Signature: %s", sh.signature);
-	assert_int_equal(harness_http_h(&kore, "POST", path, hdrs, "", 0,
-	    &r), 0);
+	assert_int_equal(harness_http_signed(&kore, &key, "POST", path, "",
+	    NULL, 0, &r), 0);
 	if (r.status != 202)
 		fprintf(stderr, "# resend: %ld %s\n", r.status, r.body);
 	assert_int_equal(r.status, 202);

@@ -23,6 +23,7 @@
 
 #include "harness.h"
 #include "pg_harness.h"
+#include "sign.h"
 
 static int	free_port(void);
 static int	spawn(struct harness *);
@@ -313,6 +314,53 @@ harness_http_h(const struct harness *h, const char *method, const char *path,
 		http_reply_free(r);
 		return (-1);
 	}
+	return (0);
+}
+
+int
+harness_http_signed(const struct harness *h, const struct sign_key *key,
+    const char *method, const char *path, const char *body,
+    const char *extra, long ts_shift, struct http_reply *r)
+{
+	struct sign_headers	sh;
+	char			h1[128], h2[128], h3[128];
+	const char		*hdrs[6];
+	size_t			len;
+	int			n;
+
+	len = body != NULL ? strlen(body) : 0;
+	if (sign_request_headers(key, method, path,
+	    (int64_t)time(NULL) + ts_shift, body != NULL ? body : "", len,
+	    &sh) == -1)
+		return (-1);
+	snprintf(h1, sizeof(h1), "X-App-Id: %s", sh.key_id);
+	snprintf(h2, sizeof(h2), "X-Timestamp: %s", sh.timestamp);
+	snprintf(h3, sizeof(h3), "X-Signature: %s", sh.signature);
+	n = 0;
+	hdrs[n++] = h1;
+	hdrs[n++] = h2;
+	hdrs[n++] = h3;
+	hdrs[n++] = "Content-Type: application/json";
+	if (extra != NULL)
+		hdrs[n++] = extra;
+	hdrs[n] = NULL;
+	return (harness_http_h(h, method, path, hdrs, body, len, r));
+}
+
+int
+harness_json_field(const char *body, const char *key, char *out, size_t len)
+{
+	char		 pat[64];
+	const char	*p, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	if (body == NULL || (p = strstr(body, pat)) == NULL)
+		return (-1);
+	p += strlen(pat);
+	if ((e = strchr(p, '"')) == NULL || (size_t)(e - p) >= len)
+		return (-1);
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
 	return (0);
 }
 

@@ -74,6 +74,19 @@ int	harness_http_h(const struct harness *, const char *method,
 	    const char *path, const char *const *headers, const void *body,
 	    size_t len, struct http_reply *);
 
+/*
+ * A request signed like the order system signs it (service/sign.h) with
+ * key, at now + ts_shift seconds; extra may add one header line.
+ */
+struct sign_key;
+int	harness_http_signed(const struct harness *, const struct sign_key *,
+	    const char *method, const char *path, const char *body,
+	    const char *extra, long ts_shift, struct http_reply *);
+
+/* "key":"value" out of a flat JSON answer.  0, or -1 if absent. */
+int	harness_json_field(const char *body, const char *key, char *out,
+	    size_t len);
+
 void	http_reply_free(struct http_reply *);
 
 /* The paths meson gives the tests. */
