@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pthread.h>
@@ -163,6 +164,7 @@ test_durability_kill9_worker_then_service_loses_nothing(void **state)
 	pid_t			 victim;
 	int			 i, j, k, final, review, approved, per;
 	int			 killed_worker, killed_service;
+	time_t			 deadline;
 
 	(void)state;
 	per = ncases / SUBMITTERS;
@@ -174,9 +176,13 @@ test_durability_kill9_worker_then_service_loses_nothing(void **state)
 		    0);
 	}
 
-	/* Mid-run: a worker dies, later the whole service. */
+	/*
+	 * Mid-run: a worker dies, later the whole service.  The wait is
+	 * bounded by time (400 s), not by a count of polls.
+	 */
 	killed_worker = killed_service = 0;
-	for (j = 0; j < 1200; j++) {
+	deadline = time(NULL) + 400;
+	for (j = 0; time(NULL) < deadline; j++) {
 		final = count_final(&review, &approved);
 		assert_int_equal(approved, 0);
 		if (!killed_worker && final >= ncases / 10) {
@@ -198,7 +204,7 @@ test_durability_kill9_worker_then_service_loses_nothing(void **state)
 		}
 		if (final == ncases)
 			break;
-		usleep(100 * 1000);
+		usleep(250 * 1000);
 	}
 	for (i = 0; i < SUBMITTERS; i++) {
 		pthread_join(th[i], NULL);
