@@ -403,24 +403,43 @@ front_upside_down(const struct card_cv_mat *m)
 	return (down > 0.25 && down > 2.5 * up);
 }
 
+/*
+ * How plausible an 18-character reading is: NUMBER_VALID passes every
+ * GB 11643 rule; NUMBER_SHAPED fails only its check digit (cards with a
+ * wrong check digit exist, and must read as printed); NUMBER_ANY is
+ * anything else.  The province and birth-date rules are what keep a
+ * window shifted by a stray character from passing by luck (a check
+ * digit alone matches one time in eleven).
+ */
+#define NUMBER_ANY	1
+#define NUMBER_SHAPED	2
+#define NUMBER_SWAPPED	3
+#define NUMBER_VALID	4
+
 static int
-check_ok(const char *s)
+number_level(const char *s)
 {
-	if (strlen(s) != 18)
-		return (0);
-	return (idnumber_check_digit(s) == s[17]);
+	int	v;
+
+	v = idnumber_validate(s, NULL, NULL);
+	if (v == IDNUMBER_OK)
+		return (NUMBER_VALID);
+	if (v == IDNUMBER_ERR_CHECKSUM)
+		return (NUMBER_SHAPED);
+	return (NUMBER_ANY);
 }
 
 /*
- * The best 18-character reading of a line: a window of 18 characters
- * whose check digit holds; else one whose check holds after swapping one
- * character for Tesseract's runner-up choice (the cheapest swap); else
- * the most confident window.  Returns a score: 3, 2, 1 or 0 (nothing).
+ * The best 18-character reading of a line, with its level: a window of
+ * 18 characters that is a valid number; else one that becomes valid by
+ * swapping one character Tesseract was unsure of for its runner-up
+ * (NUMBER_SWAPPED, the cheapest swap); else the most confident window,
+ * well-shaped ones first.  0 when the line is shorter than 18.
  */
 static int
 best_number(const struct imaging_ocr_line *l, char out[19], double *conf)
 {
-	int	start, i, k, best = 0;
+	int	start, i, k, lv, best = 0;
 	double	bc = -1;
 
 	for (start = 0; start + 18 <= l->nchars; start++) {
@@ -433,42 +452,42 @@ best_number(const struct imaging_ocr_line *l, char out[19], double *conf)
 		}
 		s[18] = '\0';
 		c /= 18;
-		if (check_ok(s)) {
-			if (best < 3 || c > bc) {
-				memcpy(out, s, 19);
-				*conf = c;
-				bc = c;
-			}
-			best = 3;
-			continue;
-		}
-		if (best >= 3)
-			continue;
-		for (i = 0; i < 18; i++) {
-			const struct imaging_ocr_char *ch = &l->chars[start + i];
+		lv = number_level(s);
+		if (lv == NUMBER_SHAPED || lv == NUMBER_ANY) {
+			for (i = 0; i < 18; i++) {
+				const struct imaging_ocr_char *ch =
+				    &l->chars[start + i];
 
-			for (k = 1; k < ch->nalt; k++) {
-				char	 t[19];
-				double	 cc;
-
-				memcpy(t, s, 19);
-				t[i] = ch->alt[k];
-				if (!check_ok(t))
+				/*
+				 * Only where Tesseract was unsure: a
+				 * number printed with a wrong check
+				 * digit must read as printed.
+				 */
+				if (ch->conf[0] >= 90)
 					continue;
-				cc = c - (ch->conf[0] - ch->conf[k]) / 18;
-				if (best < 2 || cc > bc) {
-					memcpy(out, t, 19);
-					*conf = cc;
-					bc = cc;
-					best = 2;
+				for (k = 1; k < ch->nalt; k++) {
+					char	 t[19];
+					double	 cc;
+
+					memcpy(t, s, 19);
+					t[i] = ch->alt[k];
+					if (number_level(t) != NUMBER_VALID)
+						continue;
+					cc = c - (ch->conf[0] - ch->conf[k]) /
+					    18;
+					if (best < NUMBER_SWAPPED ||
+					    (best == NUMBER_SWAPPED && cc > bc)) {
+						memcpy(out, t, 19);
+						*conf = bc = cc;
+						best = NUMBER_SWAPPED;
+					}
 				}
 			}
 		}
-		if (best < 2 && (best < 1 || c > bc)) {
+		if (lv > best || (lv == best && c > bc)) {
 			memcpy(out, s, 19);
-			*conf = c;
-			bc = c;
-			best = 1;
+			*conf = bc = c;
+			best = lv;
 		}
 	}
 	return (best);
@@ -496,7 +515,7 @@ read_number(struct imaging_card_ctx *c, struct imaging_card_result *r)
 	 * digit, try our own Otsu and adaptive binarisations and a larger
 	 * scale, and keep the best.
 	 */
-	for (v = 0; v < 4 && best < 3; v++) {
+	for (v = 0; v < 4 && best < NUMBER_VALID; v++) {
 		g.width = w;
 		g.height = h;
 		g.stride = w;
@@ -533,7 +552,7 @@ read_number(struct imaging_card_ctx *c, struct imaging_card_result *r)
 	free(buf);
 	card_cv_mat_free(&big);
 	r->number_read = best > 0;
-	r->number_check_ok = best >= 2;
+	r->number_check_ok = best >= NUMBER_SWAPPED;
 	return (0);
 }
 
