@@ -170,6 +170,33 @@ test_card_finds_clean_back_reads_validity_no_reason(void **state)
 	}
 }
 
+/*
+ * A number printed with a wrong check digit (one in ten generated) is
+ * read as printed and reported as failing the check, not "repaired".
+ */
+static void
+test_card_reads_wrong_check_digit_as_printed(void **state)
+{
+	struct imaging_card_result	r;
+	struct gen_case			c;
+	double				s;
+	int				i, seen = 0;
+
+	(void)state;
+	for (i = 100; i < 200 && seen < 2; i++) {
+		run_case(i, GEN_KIND_FRONT, 0, IMAGING_CARD_EXPECT_FRONT, &c,
+		    &r, &s);
+		if (!c.truth.number_valid) {
+			seen++;
+			assert_true(r.number_read);
+			assert_string_equal(r.number, c.truth.number);
+			assert_false(r.number_check_ok);
+		}
+		gen_case_free(&c);
+	}
+	assert_int_equal(seen, 2);
+}
+
 static void
 expect_reason(int first, int n, int degrade, const char *why)
 {
@@ -302,6 +329,7 @@ main(int argc, char *argv[])
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_card_finds_clean_front_reads_number_no_reason),
 		cmocka_unit_test(test_card_finds_clean_back_reads_validity_no_reason),
+		cmocka_unit_test(test_card_reads_wrong_check_digit_as_printed),
 		cmocka_unit_test(test_card_flags_cut_off),
 		cmocka_unit_test(test_card_flags_too_small),
 		cmocka_unit_test(test_card_flags_glare),
