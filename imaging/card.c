@@ -949,7 +949,8 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 	struct imaging_card_point p;
 	double			 t0, t1, imarea, minside, m, v, total, largest;
 	double			 limit;
-	int			 n, i, k, ncards, flip, pass;
+	int			 n, i, k, ncards, flip, pass, longside, k0, k1;
+	int			 work[3];
 
 	memset(r, 0, sizeof(*r));
 	r->side = IMAGING_CARD_SIDE_UNKNOWN;
@@ -972,15 +973,24 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 		return (imaging_error_set(&c->err, IMAGING_ERR_NOMEM, NULL));
 	/*
 	 * Contours at the usual scale first.  Unless that gives a clean,
-	 * card-shaped outline, add outlines made of straight lines; if still
-	 * nothing card-like shows, a coarser scale, where a blurred card's
-	 * soft edges become edges again.
+	 * card-shaped outline, look again at another scale adding outlines
+	 * made of straight lines; if still nothing card-like shows, at a
+	 * coarse scale, where a blurred card's soft edges become edges.
 	 */
+	longside = img->width > img->height ? img->width : img->height;
+	k0 = (int)lround(longside / 800.0);
+	if (k0 < 1)
+		k0 = 1;
+	/* The second look is at another whole factor, near 800 pixels. */
+	k1 = k0 > 1 && longside / (k0 - 1) <= 1100 ? k0 - 1 : k0 + 1;
+	work[0] = longside / k0;
+	work[1] = longside / k1;
+	work[2] = 400;
 	k = 0;
 	for (pass = 0; pass < 3; pass++) {
 		int	found_good = 0;
 
-		if (card_cv_find_quads(&src, 0.01, pass < 2 ? 800 : 400,
+		if (card_cv_find_quads(&src, 0.01, work[pass],
 		    pass == 0 ? 0 : CARD_CV_FIND_LINES, quads, MAX_QUADS,
 		    &n) == -1) {
 			card_cv_mat_free(&grey);
