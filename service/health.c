@@ -158,7 +158,7 @@ rn_metrics(struct http_request *req)
 		return (api_error(req, HTTP_STATUS_INTERNAL_ERROR,
 		    "internal_error", "metrics could not be rendered"));
 	}
-	rn_metrics_render(fp, RN_VERSION);
+	rn_metrics_render(fp, RN_VERSION, (int)rn_pipeline_breaker_state());
 	if (fclose(fp) != 0) {
 		free(text);
 		return (api_error(req, HTTP_STATUS_INTERNAL_ERROR,

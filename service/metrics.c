@@ -8,6 +8,7 @@
 
 #include <sys/mman.h>
 
+#include "idcheck_result.h"
 #include "metrics.h"
 
 static const char *const route_names[RN_ROUTE_COUNT] = {
@@ -36,6 +37,13 @@ static const unsigned int buckets_ms[] = {
 #define NBUCKET		(sizeof(buckets_ms) / sizeof(buckets_ms[0]))
 
 struct shm {
+	atomic_uint_fast64_t	idcheck_calls[IDCHECK_RESULT_COUNT];
+	atomic_uint_fast64_t	idcheck_attempts;
+	atomic_uint_fast64_t	idcheck_retries;
+	atomic_uint_fast64_t	idcheck_refused;
+	atomic_uint_fast64_t	idcheck_bucket[NBUCKET];
+	atomic_uint_fast64_t	idcheck_count;
+	atomic_uint_fast64_t	idcheck_sum_ms;
 	atomic_uint_fast64_t	requests[RN_ROUTE_COUNT][NSTATUS];
 	atomic_uint_fast64_t	bucket[RN_ROUTE_COUNT][NBUCKET];
 	atomic_uint_fast64_t	count[RN_ROUTE_COUNT];
@@ -79,7 +87,70 @@ rn_metrics_observe(enum rn_route route, int status, uint64_t latency_us)
 }
 
 void
-rn_metrics_render(FILE *out, const char *version)
+rn_metrics_observe_idcheck(int result, int attempts, int refused,
+    uint64_t elapsed_ms)
+{
+	size_t	i;
+
+	if (shm == NULL || result < 0 || result >= IDCHECK_RESULT_COUNT)
+		return;
+	atomic_fetch_add(&shm->idcheck_calls[result], 1);
+	atomic_fetch_add(&shm->idcheck_attempts, (uint64_t)attempts);
+	if (attempts > 1)
+		atomic_fetch_add(&shm->idcheck_retries,
+		    (uint64_t)attempts - 1);
+	if (refused)
+		atomic_fetch_add(&shm->idcheck_refused, 1);
+	for (i = 0; i < NBUCKET; i++) {
+		if (elapsed_ms <= buckets_ms[i])
+			atomic_fetch_add(&shm->idcheck_bucket[i], 1);
+	}
+	atomic_fetch_add(&shm->idcheck_count, 1);
+	atomic_fetch_add(&shm->idcheck_sum_ms, elapsed_ms);
+}
+
+static void
+render_idcheck(FILE *out, int breaker_state)
+{
+	size_t	i;
+
+	fprintf(out, "# HELP realname_idcheck_calls_total National ID checks "
+	    "by normalized result.\n"
+	    "# TYPE realname_idcheck_calls_total counter\n");
+	for (i = 0; i < IDCHECK_RESULT_COUNT; i++) {
+		fprintf(out, "realname_idcheck_calls_total{result=\"%s\"} "
+		    "%llu\n", idcheck_result_name((enum idcheck_result)i),
+		    (unsigned long long)atomic_load(&shm->idcheck_calls[i]));
+	}
+	fprintf(out, "# TYPE realname_idcheck_attempts_total counter\n"
+	    "realname_idcheck_attempts_total %llu\n"
+	    "# TYPE realname_idcheck_retries_total counter\n"
+	    "realname_idcheck_retries_total %llu\n"
+	    "# TYPE realname_idcheck_breaker_refused_total counter\n"
+	    "realname_idcheck_breaker_refused_total %llu\n"
+	    "# HELP realname_idcheck_breaker_state 0 closed, 1 open, "
+	    "2 half-open.\n# TYPE realname_idcheck_breaker_state gauge\n"
+	    "realname_idcheck_breaker_state %d\n",
+	    (unsigned long long)atomic_load(&shm->idcheck_attempts),
+	    (unsigned long long)atomic_load(&shm->idcheck_retries),
+	    (unsigned long long)atomic_load(&shm->idcheck_refused),
+	    breaker_state);
+	fprintf(out, "# TYPE realname_idcheck_duration_seconds histogram\n");
+	for (i = 0; i < NBUCKET; i++) {
+		fprintf(out, "realname_idcheck_duration_seconds_bucket"
+		    "{le=\"%g\"} %llu\n", buckets_ms[i] / 1000.0,
+		    (unsigned long long)atomic_load(&shm->idcheck_bucket[i]));
+	}
+	fprintf(out, "realname_idcheck_duration_seconds_bucket{le=\"+Inf\"} "
+	    "%llu\nrealname_idcheck_duration_seconds_sum %.3f\n"
+	    "realname_idcheck_duration_seconds_count %llu\n",
+	    (unsigned long long)atomic_load(&shm->idcheck_count),
+	    atomic_load(&shm->idcheck_sum_ms) / 1000.0,
+	    (unsigned long long)atomic_load(&shm->idcheck_count));
+}
+
+void
+rn_metrics_render(FILE *out, const char *version, int breaker_state)
 {
 	size_t		r, s, b;
 	uint64_t	v;
@@ -133,6 +204,7 @@ rn_metrics_render(FILE *out, const char *version)
 		    "{route=\"%s\"} %llu\n", route_names[r],
 		    (unsigned long long)v);
 	}
+	render_idcheck(out, breaker_state);
 }
 
 const char *

@@ -30,8 +30,19 @@ int	rn_metrics_init(void);
 /* Records one answered request: route label, HTTP status, latency. */
 void	rn_metrics_observe(enum rn_route, int status, uint64_t latency_us);
 
-/* Writes every metric in Prometheus text format. */
-void	rn_metrics_render(FILE *, const char *version);
+/*
+ * Records one national ID check: its normalized result (enum
+ * idcheck_result), HTTP attempts made, whether the breaker refused it,
+ * and its wall time.
+ */
+void	rn_metrics_observe_idcheck(int result, int attempts, int refused,
+	    uint64_t elapsed_ms);
+
+/*
+ * Writes every metric in Prometheus text format; breaker_state is the
+ * node's ID check breaker (0 closed, 1 open, 2 half-open).
+ */
+void	rn_metrics_render(FILE *, const char *version, int breaker_state);
 
 const char	*rn_route_name(enum rn_route);
 

@@ -28,6 +28,7 @@
 #include "idcheck_client.h"
 #include "imaging.h"
 #include "jsonw.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "realname.h"
 #include "store.h"
@@ -225,6 +226,10 @@ decide_one(struct store *st, struct imaging_engine *eng, const char *owner)
 		store_case_release(&c);
 		return (1);
 	}
+	if (res.upstream_called)
+		rn_metrics_observe_idcheck(res.upstream.response.result,
+		    res.upstream.attempts, res.upstream.breaker_refused,
+		    (uint64_t)res.upstream.elapsed_ms);
 
 	now = store_now_ms();
 	if (res.decision.outcome == RN_OUTCOME_PARKED) {

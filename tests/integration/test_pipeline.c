@@ -165,6 +165,21 @@ test_pipeline_unreachable_upstream_parks_then_reviews_with_webhook(
 	assert_int_equal(sign_verify(&key, 1, &replay, &sr, time(NULL),
 	    NULL), SIGN_OK);
 	pthread_mutex_unlock(&rx.lock);
+
+	/* The failed ID checks are counted, with their attempts. */
+	{
+		struct http_reply	 m;
+		const char		*p, *want = "realname_idcheck_calls_total"
+		    "{result=\"upstream_error\"} ";
+
+		assert_int_equal(harness_http(&kore, "GET", "/metrics", NULL,
+		    0, &m), 0);
+		assert_non_null(p = strstr(m.body, want));
+		assert_true(atoi(p + strlen(want)) >= 1);
+		assert_non_null(strstr(m.body,
+		    "realname_idcheck_attempts_total "));
+		http_reply_free(&m);
+	}
 }
 
 /* Many cases, two workers: each decided exactly once. */

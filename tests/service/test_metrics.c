@@ -26,7 +26,7 @@ render(void)
 
 	fp = open_memstream(&text, &len);
 	assert_non_null(fp);
-	rn_metrics_render(fp, "test");
+	rn_metrics_render(fp, "test", 1);
 	fclose(fp);
 	return (text);
 }
@@ -66,6 +66,24 @@ test_metrics_counts_by_route_and_status_across_fork(void **state)
 	    " 2\n"));
 	assert_non_null(strstr(text, "_count{route=\"/healthz\"} 2\n"));
 	assert_non_null(strstr(text, "_sum{route=\"/healthz\"} 0.002300\n"));
+	free(text);
+
+	/* ID checks: by result, attempts, retries, breaker state. */
+	rn_metrics_observe_idcheck(0, 1, 0, 120);
+	rn_metrics_observe_idcheck(8, 3, 0, 2400);
+	rn_metrics_observe_idcheck(8, 0, 1, 0);
+	text = render();
+	assert_non_null(strstr(text,
+	    "realname_idcheck_calls_total{result=\"match\"} 1\n"));
+	assert_non_null(strstr(text,
+	    "realname_idcheck_calls_total{result=\"upstream_error\"} 2\n"));
+	assert_non_null(strstr(text, "realname_idcheck_attempts_total 4\n"));
+	assert_non_null(strstr(text, "realname_idcheck_retries_total 2\n"));
+	assert_non_null(strstr(text,
+	    "realname_idcheck_breaker_refused_total 1\n"));
+	assert_non_null(strstr(text, "realname_idcheck_breaker_state 1\n"));
+	assert_non_null(strstr(text, "realname_idcheck_duration_seconds_bucket"
+	    "{le=\"2.5\"} 3\n"));
 	free(text);
 }
 
