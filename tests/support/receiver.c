@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -37,6 +38,7 @@ receive(void *arg)
 	char		 req[16384], reply[128], cl[16];
 	const char	*body;
 	struct hook	*h;
+	struct timespec	 ts;
 	ssize_t		 n;
 	size_t		 got;
 	int		 c, status;
@@ -76,6 +78,8 @@ receive(void *arg)
 			header(req, "X-Signature:", h->signature,
 			    sizeof(h->signature));
 			snprintf(h->body, sizeof(h->body), "%s", body + 4);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			h->at_ms = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 		}
 		pthread_mutex_unlock(&rx->lock);
 		n = snprintf(reply, sizeof(reply), "HTTP/1.1 %d X\r\n"

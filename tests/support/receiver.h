@@ -16,6 +16,7 @@ struct hook {
 	char	timestamp[32];
 	char	signature[80];
 	char	body[2048];
+	double	at_ms;		/* CLOCK_MONOTONIC when it arrived */
 };
 
 struct receiver {
