@@ -52,6 +52,7 @@ struct imaging_card_options {
 	double	min_margin_frac;	/* gap to the frame, of the short side */
 	double	max_glare_frac;		/* largest saturated blob, of the card */
 	double	min_sharpness;		/* see imaging_card_result.sharpness */
+	double	min_sharpness_holding;	/* the same, card in a selfie */
 	double	min_side_confidence;
 	int	ocr;			/* 0: skip OCR */
 	int	threads;		/* Tesseract may use this many; 0: 1 */
