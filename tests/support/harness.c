@@ -163,6 +163,8 @@ spawn(struct harness *h)
 			(void)close(fd);
 		}
 		setenv("REALNAME_CONFIG", h->conf, 1);
+		/* As deploy/run: Tesseract's OpenMP, one thread a line. */
+		setenv("OMP_THREAD_LIMIT", "1", 1);
 		/*
 		 * The test binary may run under ASan; kore is not built
 		 * with it, so the runtime that our module needs is
