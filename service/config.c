@@ -97,6 +97,8 @@ static const struct key keys[] = {
 	INT("idcheck_max_attempts", idcheck_max_attempts, 1, 3, "3"),
 	INT("breaker_threshold", breaker_threshold, 1, 1000, "5"),
 	INT("breaker_cooldown_s", breaker_cooldown_s, 1, 3600, "30"),
+	/* Under the provider's per-number caps (e.g. 30 face checks a day). */
+	INT("idcheck_daily_cap", idcheck_daily_cap, 0, 100000, "20"),
 
 	/* Webhooks (about 1 m, 5 m, 30 m, 2 h, 12 h with the default). */
 	INT("webhook_retry_base_s", webhook_retry_base_s, 1, 3600, "60"),

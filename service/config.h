@@ -52,6 +52,7 @@ struct rn_config {
 	int64_t		idcheck_max_attempts;
 	int64_t		breaker_threshold;
 	int64_t		breaker_cooldown_s;
+	int64_t		idcheck_daily_cap;
 	int64_t		webhook_retry_base_s;
 	int64_t		webhook_timeout_ms;
 	int64_t		retention_days;

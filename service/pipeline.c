@@ -217,6 +217,7 @@ decide_one(struct store *st, struct imaging_engine *eng, const char *owner)
 	env.idcheck = idcheck_ready ? &icfg : NULL;
 	env.breaker = breaker;
 	env.upstream_deadline_ms = rn_cfg.upstream_deadline_s * 1000;
+	env.daily_cap = rn_cfg.idcheck_daily_cap;
 
 	if (rn_verify_case(&env, &c, now, &res) == -1) {
 		/* Leave the lease to expire: the case is tried again. */

@@ -1434,6 +1434,30 @@ store_idem_purge(struct store *h, int64_t before, int64_t *purged)
 	    NULL, purged));
 }
 
+int
+store_counter_add(struct store *h, const char *key, const char *day,
+    int64_t amount, int64_t *value)
+{
+	struct sres	res;
+	struct sval	p[3];
+
+	if (strlen(key) == 0 || strlen(key) > 128 || strlen(day) == 0 ||
+	    strlen(day) > 16)
+		return (store_fail(h, STORE_INVALID, "counter: bad key or day"));
+	p[0] = sv_text(key);
+	p[1] = sv_text(day);
+	p[2] = sv_int(amount);
+	if (q(h, "INSERT INTO daily_counters (key, day, n) VALUES ($1, $2, $3) "
+	    "ON CONFLICT (key, day) DO UPDATE SET n = daily_counters.n + $3 "
+	    "RETURNING n", p, 3, &res, NULL) == -1)
+		return (-1);
+	*value = res.nrows == 1 ? cell_int(&res, 0, 0) : 0;
+	store_res_free(&res);
+	if (*value == 0)
+		return (store_fail(h, STORE_INTERNAL, "counter: no row"));
+	return (0);
+}
+
 void
 store_idem_release(struct store_idem *idem)
 {

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* The newest migration this code needs (deploy/sql/<backend>/). */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 #define STORE_ERR_MAX		512
 #define STORE_ID_LEN		32	/* hex of 128 random bits */
@@ -381,6 +381,14 @@ int	store_audit_append(struct store *, const char *case_id,
 	    int64_t now);
 /* Walks the whole chain; the first row that does not verify. */
 int	store_audit_verify(struct store *, struct store_audit_report *);
+
+/*
+ * Adds amount to the counter (key, day) and returns its new value in
+ * value, atomically (one statement): daily caps shared by every node.
+ * key and day are short plain strings (no personal data).
+ */
+int	store_counter_add(struct store *, const char *key, const char *day,
+	    int64_t amount, int64_t *value);
 
 /* Cases by state and outbox rows by state, for /readyz and /metrics. */
 int	store_counts(struct store *, int64_t now, struct store_counts *);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -38,6 +39,9 @@ static void	write_decision(const struct verify_result *,
 static void	write_reasons(const struct rn_decision *, struct jsonw *);
 static void	figure(struct jsonw *, const char *,
 		    const struct rn_figure *);
+static int	under_daily_cap(const struct verify_env *,
+		    const struct store_case *, int64_t,
+		    struct verify_result *);
 
 int
 rn_verify_case(const struct verify_env *env, const struct store_case *c,
@@ -66,7 +70,8 @@ rn_verify_case(const struct verify_env *env, const struct store_case *c,
 
 	/* Pay for the national check only if it can still matter. */
 	if (env->idcheck != NULL &&
-	    rn_rules_needs_upstream(env->rules, &out->signals)) {
+	    rn_rules_needs_upstream(env->rules, &out->signals) &&
+	    under_daily_cap(env, c, now, out)) {
 		memset(&call, 0, sizeof(call));
 		call.case_id = c->id;
 		call.first_attempt = c->claims <= 1;
@@ -108,6 +113,36 @@ done:
 		}
 	}
 	return (ret);
+}
+
+/*
+ * The provider caps checks per ID number per day: count ours in the
+ * store (shared by every node) and stay under our own cap.  Over it, or
+ * when the count cannot be kept, no call is made and the answer is
+ * RATE_LIMITED, which parks the case: never an approval.
+ */
+static int
+under_daily_cap(const struct verify_env *env, const struct store_case *c,
+    int64_t now, struct verify_result *out)
+{
+	char		key[96], day[16];
+	time_t		secs;
+	struct tm	tm;
+	int64_t		n;
+
+	if (env->daily_cap <= 0)
+		return (1);
+	secs = (time_t)(now / 1000);
+	gmtime_r(&secs, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	snprintf(key, sizeof(key), "idcheck:%s", c->id_number_hash);
+	if (store_counter_add(env->store, key, day, 1, &n) == 0 &&
+	    n <= env->daily_cap)
+		return (1);
+	out->signals.has_upstream = 1;
+	out->signals.upstream = IDCHECK_RATE_LIMITED;
+	out->upstream_capped = 1;
+	return (0);
 }
 
 void
@@ -350,6 +385,12 @@ write_decision(const struct verify_result *r, const struct store_case *c,
 	jsonw_object_open(w);
 	jsonw_key(w, "called");
 	jsonw_bool(w, r->upstream_called);
+	if (r->upstream_capped) {
+		jsonw_key(w, "result");
+		jsonw_string(w, "rate_limited");
+		jsonw_key(w, "detail");
+		jsonw_string(w, "our daily cap per ID number: no call made");
+	}
 	if (r->upstream_called) {
 		jsonw_key(w, "result");
 		jsonw_string(w, idcheck_result_name(r->upstream.response.result));

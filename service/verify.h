@@ -25,6 +25,8 @@ struct verify_env {
 	const struct idcheck_client_config	*idcheck;	/* NULL: none */
 	struct idcheck_breaker			*breaker;
 	int64_t					 upstream_deadline_ms;
+	/* Checks per ID number per UTC day (store-wide); 0: no cap. */
+	int64_t					 daily_cap;
 };
 
 struct verify_result {
@@ -32,6 +34,7 @@ struct verify_result {
 	struct rn_decision	decision;
 	struct idcheck_outcome	upstream;
 	int			upstream_called;
+	int			upstream_capped;	/* our cap: no call */
 	char			duplicate_of[STORE_ID_LEN + 1];	/* "" */
 	char			*decision_json;	/* free() */
 	char			*reasons_json;	/* free(): customer-safe */

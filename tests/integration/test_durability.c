@@ -64,6 +64,8 @@ submit(void *arg)
 }
 
 /* Counts cases by state; returns the number in a final state. */
+static int	capped;
+
 static int
 count_final(int *review, int *approved)
 {
@@ -73,6 +75,7 @@ count_final(int *review, int *approved)
 
 	*review = *approved = 0;
 	final = 0;
+	capped = 0;
 	assert_int_equal(store_open(&st, kore.store_url), 0);
 	for (i = 0; i < ncases; i++) {
 		if (store_case_get(st, ids[i], &c) == -1)
@@ -83,6 +86,8 @@ count_final(int *review, int *approved)
 			final++;
 		*review += c.state == STORE_STATE_REVIEW;
 		*approved += c.state == STORE_STATE_APPROVED;
+		capped += c.decision != NULL && strstr(c.decision,
+		    "our daily cap per ID number") != NULL;
 		store_case_release(&c);
 	}
 	store_close(st);
@@ -217,6 +222,13 @@ test_durability_kill9_worker_then_service_loses_nothing(void **state)
 	assert_true(killed_service);
 	assert_int_equal(final, ncases);
 	assert_int_equal(approved, 0);
+	/*
+	 * Every case declares the same number: past idcheck_daily_cap (20)
+	 * checks a day the service stops calling the provider for it.
+	 */
+	fprintf(stderr, "# %d decisions made without a call (daily cap)\n",
+	    capped);
+	assert_true(capped >= ncases - 20 - 10);
 
 	/* Every decision delivered; one delivery id per case. */
 	assert_true(receiver_wait(&rx, ncases, 60) >= ncases);

@@ -1013,13 +1013,36 @@ test_migrations_run_twice_are_a_no_op(void **state)
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
 	assert_non_null(strstr(store_error(fx->h), "changed"));
 	/* A directory short of what the code needs is refused. */
-	(void)snprintf(cmd, sizeof(cmd), "rm %s/0002_*.sql", sub);
+	(void)snprintf(cmd, sizeof(cmd), "rm %s/0003_*.sql", sub);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_migrate(fx->h, dir, &applied), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
-	assert_non_null(strstr(store_error(fx->h), "stops at version 1"));
+	assert_non_null(strstr(store_error(fx->h), "stops at version 2"));
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_counter_adds_per_key_and_day(void **state)
+{
+	struct fixture	*fx = *state;
+	int64_t		 v;
+
+	assert_int_equal(store_counter_add(fx->h, "idcheck:abc", "2026-11-29",
+	    1, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_counter_add(fx->h, "idcheck:abc", "2026-11-29",
+	    1, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(store_counter_add(fx->h, "idcheck:abc", "2026-11-30",
+	    1, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_counter_add(fx->h, "idcheck:xyz", "2026-11-29",
+	    5, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(store_counter_add(fx->h, "", "2026-11-29", 1, &v),
+	    -1);
+	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
 }
 
 static void
@@ -1149,6 +1172,7 @@ main(void)
 		BOTH(test_audit_chain_verifies_and_finds_a_tampered_row),
 		BOTH(test_migrations_run_twice_are_a_no_op),
 		BOTH(test_counts_report_cases_by_state),
+		BOTH(test_counter_adds_per_key_and_day),
 		BOTH(test_unreachable_store_is_unavailable_not_a_hang),
 		{ "postgresql_test_silent_server_connect_is_bounded",
 		    test_silent_server_connect_is_bounded, setup, teardown,
