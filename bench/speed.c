@@ -19,6 +19,7 @@ int
 main(int argc, char *argv[])
 {
 	struct speed_faces_result	 faces = { 0 };
+	struct speed_case_result	 kase = { 0 };
 	struct imaging_decoder		*dec;
 	struct imaging_image		 img, copy;
 	const char			*models, *data;
@@ -76,9 +77,19 @@ main(int argc, char *argv[])
 	if (speed_faces(models, jpeg, jlen, path, runs, &faces) == -1)
 		rc = 1;
 	if (faces.ran)
-		printf("speed: decode_ms=%.1f faces_ms=%.1f\n",
+		printf("speed: one photo: decode_ms=%.1f faces_ms=%.1f\n",
 		    faces.decode_ms, faces.faces_ms);
 	free(jpeg);
+	if (speed_case(models, data, runs, &kase) == -1)
+		rc = 1;
+	if (kase.ran) {
+		printf("speed: a generated case (front, back, holding; "
+		    "4000x3000 each), %d runs: case_cpu_ms=%.1f\n", kase.runs,
+		    kase.case_cpu_ms);
+		printf("speed: case_ms=%.1f decode_ms=%.1f card_ms=%.1f "
+		    "faces_ms=%.1f ocr_ms=%.1f\n", kase.case_ms,
+		    kase.decode_ms, kase.card_ms, kase.faces_ms, kase.ocr_ms);
+	}
 	return (rc);
 }
 

@@ -24,6 +24,21 @@ int	speed_faces(const char *models_dir, const unsigned char *jpeg,
 	    size_t len, const char *photo_path, int runs,
 	    struct speed_faces_result *);
 
+/* A whole three-photo case, sums over its photos, medians over runs. */
+struct speed_case_result {
+	int	ran;
+	int	runs;
+	double	case_ms;	/* wall, all three photos */
+	double	case_cpu_ms;	/* the same in this thread's CPU time */
+	double	decode_ms;
+	double	faces_ms;
+	double	card_ms;	/* card find + OCR */
+	double	ocr_ms;		/* the OCR part of card_ms */
+};
+
+int	speed_case(const char *models_dir, const char *data_dir, int runs,
+	    struct speed_case_result *);
+
 double	speed_median(double *, int);
 
 #endif

@@ -842,6 +842,7 @@ card_hook(struct imaging_engine *e, struct imaging_analysis *a,
 		    imaging_card_error(e->card)));
 	c->measured = 1;
 	c->found = r.found;
+	a->ocr_ms = r.ocr_ms;
 	for (i = 0; i < 4; i++) {
 		c->quad[2 * i] = (float)r.quad[i].x;
 		c->quad[2 * i + 1] = (float)r.quad[i].y;

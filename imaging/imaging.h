@@ -209,6 +209,7 @@ struct imaging_analysis {
 	double			 decode_ms;
 	double			 faces_ms;
 	double			 card_ms;
+	double			 ocr_ms;	/* the part of card_ms in OCR */
 };
 
 struct imaging_comparison {
