@@ -291,6 +291,42 @@ main(int argc, char **argv)
 		printf("pipeline: %d approved of %d decided\n", approved,
 		    decided);
 	}
+	/* Why the others were not approved: reason codes by count. */
+	{
+		char	codes[32][48];
+		int	counts[32], ncodes = 0, c;
+
+		pthread_mutex_lock(&rx.lock);
+		for (k = 0; k < rx.nhooks; k++) {
+			const char	*p = rx.hooks[k].body, *e;
+			char		 code[48];
+
+			while ((p = strstr(p, "{\"code\":\"")) != NULL) {
+				p += 9;
+				if ((e = strchr(p, '"')) == NULL ||
+				    (size_t)(e - p) >= sizeof(code))
+					break;
+				memcpy(code, p, (size_t)(e - p));
+				code[e - p] = '\0';
+				for (c = 0; c < ncodes; c++)
+					if (!strcmp(codes[c], code))
+						break;
+				if (c == ncodes && ncodes < 32) {
+					snprintf(codes[ncodes], sizeof(codes[0]),
+					    "%s", code);
+					counts[ncodes++] = 0;
+				}
+				if (c < 32)
+					counts[c]++;
+				p = e;
+			}
+		}
+		pthread_mutex_unlock(&rx.lock);
+		printf("pipeline: reasons:");
+		for (c = 0; c < ncodes; c++)
+			printf(" %s=%d", codes[c], counts[c]);
+		printf("\n");
+	}
 	if (decided > 0)
 		printf("pipeline: cases_per_s=%.2f p50_ms=%.0f p99_ms=%.0f\n",
 		    decided / ((last - first) / 1000.0),
