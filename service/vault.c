@@ -300,6 +300,8 @@ new_key(struct vault *v, const char *dir, char *err, size_t errlen)
 {
 	struct master	*m;
 	struct stat	 st;
+	struct timespec	 latest, times[2];
+	size_t		 i;
 	char		 path[1024];
 	int		 fd;
 
@@ -320,8 +322,29 @@ new_key(struct vault *v, const char *dir, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
+	/*
+	 * The newest key seals.  File times are only as fine as the kernel
+	 * clock tick (and whole seconds on some file systems), so a key made
+	 * right after another is dated a second past every key we hold.
+	 */
+	latest.tv_sec = 0;
+	latest.tv_nsec = 0;
+	for (i = 0; i < v->nkeys; i++) {
+		if (v->keys[i].mtime.tv_sec >= latest.tv_sec)
+			latest = v->keys[i].mtime;
+	}
+	times[0].tv_sec = 0;
+	times[0].tv_nsec = UTIME_OMIT;
+	if (v->nkeys > 0) {
+		times[1].tv_sec = latest.tv_sec + 1;
+		times[1].tv_nsec = 0;
+	} else {
+		times[1].tv_sec = 0;
+		times[1].tv_nsec = UTIME_NOW;
+	}
 	if (write(fd, m->key, sizeof(m->key)) != (ssize_t)sizeof(m->key) ||
-	    fsync(fd) == -1 || fstat(fd, &st) == -1) {
+	    fsync(fd) == -1 || (v->nkeys > 0 && futimens(fd, times) == -1) ||
+	    fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "%s: write failed: %s", path,
 		    strerror(errno));
 		(void)close(fd);
