@@ -592,14 +592,7 @@ retake_reasons(struct jsonw *w, const char *const *codes, int n)
 	jsonw_array_open(w);
 	for (i = 0; i < n; i++) {
 		t = rn_retake_text(codes[i]);
-		jsonw_object_open(w);
-		jsonw_key(w, "code");
-		jsonw_string(w, codes[i]);
-		jsonw_key(w, "text_zh");
-		jsonw_string(w, t->text_zh);
-		jsonw_key(w, "text_en");
-		jsonw_string(w, t->text_en);
-		jsonw_object_close(w);
+		rn_reason_write(w, codes[i], t->text_zh, t->text_en, -1);
 	}
 	jsonw_array_close(w);
 }

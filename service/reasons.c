@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "jsonw.h"
 #include "reasons.h"
 
 static const struct rn_reason_info catalogue[RN_REASON_COUNT] = {
@@ -185,4 +186,22 @@ rn_retake_text(const char *code)
 			return (&retakes[i]);
 	}
 	return (&retake_generic);
+}
+
+void
+rn_reason_write(struct jsonw *w, const char *code, const char *text_zh,
+    const char *text_en, int retry)
+{
+	jsonw_object_open(w);
+	jsonw_key(w, "code");
+	jsonw_string(w, code);
+	jsonw_key(w, "text_zh");
+	jsonw_string(w, text_zh);
+	jsonw_key(w, "text_en");
+	jsonw_string(w, text_en);
+	if (retry >= 0) {
+		jsonw_key(w, "retry_allowed");
+		jsonw_bool(w, retry);
+	}
+	jsonw_object_close(w);
 }

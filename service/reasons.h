@@ -58,4 +58,13 @@ struct rn_retake_text {
 
 const struct rn_retake_text	*rn_retake_text(const char *code);
 
+struct jsonw;
+
+/*
+ * Writes one customer-facing reason object {code, text_zh, text_en
+ * [, retry_allowed]}; retry < 0 leaves retry_allowed out.
+ */
+void	rn_reason_write(struct jsonw *, const char *code, const char *text_zh,
+	    const char *text_en, int retry);
+
 #endif

@@ -425,16 +425,8 @@ write_reasons(const struct rn_decision *d, struct jsonw *w)
 	jsonw_array_open(w);
 	for (i = 0; i < d->nreasons; i++) {
 		ri = rn_reason_info(d->reasons[i]);
-		jsonw_object_open(w);
-		jsonw_key(w, "code");
-		jsonw_string(w, ri->code);
-		jsonw_key(w, "text_zh");
-		jsonw_string(w, ri->text_zh);
-		jsonw_key(w, "text_en");
-		jsonw_string(w, ri->text_en);
-		jsonw_key(w, "retry_allowed");
-		jsonw_bool(w, ri->retry_allowed);
-		jsonw_object_close(w);
+		rn_reason_write(w, ri->code, ri->text_zh, ri->text_en,
+		    ri->retry_allowed);
 	}
 	jsonw_array_close(w);
 }
