@@ -104,6 +104,7 @@ static int	outbox_from_row(struct store *, const struct sres *, size_t,
 static int	cell_copy(struct store *, const struct sres *, size_t, size_t,
 		    char *, size_t, const char *);
 static int64_t	cell_int(const struct sres *, size_t, size_t);
+static int	name_index(const char *const *, int, const char *);
 static char	*cell_dup(struct store *, const struct sres *, size_t, size_t);
 static int	check_id(struct store *, const char *);
 static int	check_hex64(struct store *, const char *, const char *);
@@ -274,13 +275,10 @@ store_state_parse(const char *text, enum store_state *out)
 {
 	int	i;
 
-	for (i = 0; i < STORE_STATE_COUNT; i++) {
-		if (!strcmp(text, state_names[i])) {
-			*out = (enum store_state)i;
-			return (0);
-		}
-	}
-	return (-1);
+	if ((i = name_index(state_names, STORE_STATE_COUNT, text)) == -1)
+		return (-1);
+	*out = (enum store_state)i;
+	return (0);
 }
 
 const char *
@@ -296,11 +294,21 @@ store_side_parse(const char *text, enum store_side *out)
 {
 	int	i;
 
-	for (i = 0; i < STORE_SIDE_COUNT; i++) {
-		if (!strcmp(text, side_names[i])) {
-			*out = (enum store_side)i;
-			return (0);
-		}
+	if ((i = name_index(side_names, STORE_SIDE_COUNT, text)) == -1)
+		return (-1);
+	*out = (enum store_side)i;
+	return (0);
+}
+
+/* The index of text in a table of names, or -1. */
+static int
+name_index(const char *const *names, int n, const char *text)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(text, names[i]))
+			return (i);
 	}
 	return (-1);
 }

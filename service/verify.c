@@ -28,9 +28,10 @@ static const enum imaging_side sides[STORE_SIDE_COUNT] = {
 
 static int	load_photo(const struct verify_env *, const char *,
 		    enum store_side, unsigned char **, size_t *, char *,
-		    size_t);
+		    char *, size_t);
 static void	measure(const struct verify_env *, const struct store_case *,
-		    struct imaging_analysis *const *, int64_t,
+		    struct imaging_analysis *const *,
+		    char (*)[STORE_HASH_HEX_LEN + 1], int64_t,
 		    struct rn_signals *, char *);
 static int	card_expired(const struct imaging_card_summary *,
 		    const struct idnumber_date *);
@@ -52,6 +53,7 @@ rn_verify_case(const struct verify_env *env, const struct store_case *c,
 	struct jsonw		 w;
 	unsigned char		*photo[STORE_SIDE_COUNT];
 	size_t			 len[STORE_SIDE_COUNT];
+	char			 sha[STORE_SIDE_COUNT][STORE_HASH_HEX_LEN + 1];
 	int			 i, ret;
 
 	memset(out, 0, sizeof(*out));
@@ -61,12 +63,12 @@ rn_verify_case(const struct verify_env *env, const struct store_case *c,
 
 	for (i = 0; i < STORE_SIDE_COUNT; i++) {
 		if (load_photo(env, c->id, (enum store_side)i, &photo[i],
-		    &len[i], out->error, sizeof(out->error)) == -1)
+		    &len[i], sha[i], out->error, sizeof(out->error)) == -1)
 			goto done;
 		a[i] = imaging_analyse(env->engine, sides[i], photo[i],
 		    len[i]);
 	}
-	measure(env, c, a, now, &out->signals, out->duplicate_of);
+	measure(env, c, a, sha, now, &out->signals, out->duplicate_of);
 
 	/* Pay for the national check only if it can still matter. */
 	if (env->idcheck != NULL &&
@@ -153,10 +155,10 @@ rn_verify_result_free(struct verify_result *r)
 	r->decision_json = r->reasons_json = NULL;
 }
 
-/* Fetches and opens one sealed photo. */
+/* Fetches and opens one sealed photo; sha gets its plaintext hash. */
 static int
 load_photo(const struct verify_env *env, const char *id, enum store_side side,
-    unsigned char **out, size_t *len, char *err, size_t errlen)
+    unsigned char **out, size_t *len, char *sha, char *err, size_t errlen)
 {
 	struct store_image	img;
 	char			ad[64], verr[160];
@@ -187,14 +189,15 @@ load_photo(const struct verify_env *env, const char *id, enum store_side side,
 		store_image_release(&img);
 		return (-1);
 	}
+	snprintf(sha, STORE_HASH_HEX_LEN + 1, "%s", img.plain_sha256);
 	store_image_release(&img);
 	return (0);
 }
 
 static void
 measure(const struct verify_env *env, const struct store_case *c,
-    struct imaging_analysis *const *a, int64_t now, struct rn_signals *s,
-    char *dup_id)
+    struct imaging_analysis *const *a, char (*sha)[STORE_HASH_HEX_LEN + 1],
+    int64_t now, struct rn_signals *s, char *dup_id)
 {
 	const struct imaging_analysis	*front, *back, *hold;
 	const struct imaging_face	*live, *portrait, *held;
@@ -274,15 +277,9 @@ measure(const struct verify_env *env, const struct store_case *c,
 	else
 		s->active_cases_for_number = env->rules->id_cap;
 	for (i = 0; i < STORE_SIDE_COUNT; i++) {
-		struct store_image	img;
-
-		if (store_image_get(env->store, c->id, (enum store_side)i,
-		    &img) == -1)
-			continue;
-		if (store_image_find_reused(env->store, c->id,
-		    img.plain_sha256, other) == 0)
+		if (store_image_find_reused(env->store, c->id, sha[i],
+		    other) == 0)
 			s->reused_image = 1;
-		store_image_release(&img);
 	}
 	/*
 	 * The same face under another ID number: this case's live face is
