@@ -68,6 +68,7 @@ static const struct key keys[] = {
 	INT("keepalive_s", keepalive_s, 0, 3600, "20"),
 	OTHER("state_dir", KEY_STR, state_dir, "var"),
 	OTHER("models_dir", KEY_STR, models_dir, "assets/models"),
+	OTHER("web_dir", KEY_STR, web_dir, "assets/web"),
 	OTHER("module_path", KEY_STR, module_path,
 	    "build/service/realname.so"),
 	OTHER("seccomp_tracing", KEY_BOOL, seccomp_tracing, "no"),
@@ -117,6 +118,7 @@ static const struct key keys[] = {
 	REAL("duplicate_face_min", rules.duplicate_face_min, -1, 1, "0.60"),
 	INTF("id_cap", rules.id_cap, 1, 100, "5"),
 	INTF("min_age", rules.min_age, 0, 120, "16"),
+	OTHER("reason_tiers", KEY_OPTSTR, reason_tiers, ""),
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -306,6 +308,7 @@ cleanup:
 int
 rn_config_validate(struct rn_config *cfg, char *err, size_t errlen)
 {
+	char	tiers_err[160];
 	int	n;
 
 	/* Keys left empty live under state_dir. */
@@ -347,6 +350,11 @@ rn_config_validate(struct rn_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "key 'json_body_max_bytes': %" PRId64
 		    " exceeds body_max_bytes %" PRId64,
 		    cfg->json_body_max_bytes, cfg->body_max_bytes);
+		return (-1);
+	}
+	if (rn_rules_parse_tiers(&cfg->rules, cfg->reason_tiers, tiers_err,
+	    sizeof(tiers_err)) == -1) {
+		snprintf(err, errlen, "key 'reason_tiers': %s", tiers_err);
 		return (-1);
 	}
 	if (cfg->rules.face_reject_max > cfg->rules.face_accept_min) {

@@ -30,6 +30,7 @@ struct rn_config {
 	int64_t		keepalive_s;
 	char		state_dir[RN_CONFIG_STR_MAX];
 	char		models_dir[RN_CONFIG_STR_MAX];
+	char		web_dir[RN_CONFIG_STR_MAX];
 	char		module_path[RN_CONFIG_STR_MAX];
 	int		seccomp_tracing;
 	char		store_url[RN_CONFIG_STR_MAX];
@@ -58,6 +59,7 @@ struct rn_config {
 	int64_t		retention_days;
 	int64_t		maintenance_s;
 	struct rn_rules	rules;		/* decision thresholds and caps */
+	char		reason_tiers[RN_CONFIG_STR_MAX];	/* into rules */
 };
 
 /* Fills every key with its embedded default. */

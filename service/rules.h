@@ -23,7 +23,16 @@ enum rn_outcome {
 	RN_OUTCOME_PARKED,	/* upstream gave no answer: retry later */
 };
 
-/* Thresholds and caps, from the configuration. */
+/* Which tier a reason is filed in; DEFAULT keeps the built-in one. */
+enum rn_tier {
+	RN_TIER_DEFAULT = 0,
+	RN_TIER_REJECT,
+	RN_TIER_REVIEW,
+};
+
+#define RN_TIERS_SPEC_MAX	1024
+
+/* Thresholds, caps and tiers, from the configuration. */
 struct rn_rules {
 	double	face_accept_min;	/* live face vs card portrait */
 	double	face_reject_max;	/* below: reject; between: review */
@@ -33,6 +42,7 @@ struct rn_rules {
 	double	duplicate_face_min;	/* same face under another number */
 	int	id_cap;			/* active approved cases per number */
 	int	min_age;		/* years; under it: review */
+	unsigned char tier[RN_REASON_COUNT];	/* enum rn_tier */
 };
 
 /* A measured figure; measured = 0 means "no value" (never a pass). */
@@ -87,6 +97,15 @@ void	rn_rules_decide(const struct rn_rules *, const struct rn_signals *,
  */
 int	rn_rules_needs_upstream(const struct rn_rules *,
 	    const struct rn_signals *);
+
+/*
+ * Parses "code=reject|review[,code=...]" (the reason_tiers key) into
+ * r->tier.  signal_missing and registry_unavailable cannot move: they
+ * are our faults, never the customer's rejection.  Returns 0, or -1
+ * with a message in err.
+ */
+int	rn_rules_parse_tiers(struct rn_rules *, const char *spec, char *err,
+	    size_t errlen);
 
 const char	*rn_outcome_name(enum rn_outcome);
 

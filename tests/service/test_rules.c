@@ -346,6 +346,107 @@ test_rules_local_reject_skips_paid_upstream(void **state)
 	assert_true(rn_rules_needs_upstream(&rules, &s));
 }
 
+/* The operator moves reasons between tiers; the move is what decides. */
+static void
+test_rules_configured_tiers_move_reasons(void **state)
+{
+	struct rn_rules		r = rules;
+	struct rn_signals	s;
+	struct rn_decision	d;
+	char			err[160];
+
+	(void)state;
+	assert_int_equal(rn_rules_parse_tiers(&r,
+	    "face_uncertain=reject, card_expired=review", err, sizeof(err)),
+	    0);
+	s = good();
+	s.face_score = fig(0.30);
+	rn_rules_decide(&r, &s, &d);
+	assert_int_equal(d.outcome, RN_OUTCOME_REJECTED);
+	assert_true(has_reason(&d, RN_REASON_FACE_UNCERTAIN));
+
+	s = good();
+	s.card_expired = 1;
+	rn_rules_decide(&r, &s, &d);
+	assert_int_equal(d.outcome, RN_OUTCOME_REVIEW);
+	assert_true(has_reason(&d, RN_REASON_CARD_EXPIRED));
+	/* Now a review reason, so the paid check is asked. */
+	assert_true(rn_rules_needs_upstream(&r, &s));
+
+	/* The default table (empty spec) puts them back. */
+	assert_int_equal(rn_rules_parse_tiers(&r, "", err, sizeof(err)), 0);
+	rn_rules_decide(&r, &s, &d);
+	assert_int_equal(d.outcome, RN_OUTCOME_REJECTED);
+}
+
+static void
+test_rules_tier_spec_errors_are_refused(void **state)
+{
+	static const char *const bad[] = {
+		"face_uncertain",		/* no tier */
+		"face_uncertain=approve",	/* no such tier */
+		"no_such_reason=reject",
+		"signal_missing=reject",	/* our fault, never theirs */
+		"registry_unavailable=reject",
+		"face_uncertain=reject,=review",
+	};
+	struct rn_rules	r = rules;
+	struct rn_config cfg;
+	char		err[160];
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(rn_rules_parse_tiers(&r, bad[i], err,
+		    sizeof(err)), -1);
+		assert_true(strlen(err) > 0);
+	}
+	/* Through the configuration, the key is named. */
+	rn_config_defaults(&cfg);
+	assert_int_equal(rn_config_set(&cfg, "reason_tiers",
+	    "face_uncertain=maybe", err, sizeof(err)), 0);
+	assert_int_equal(rn_config_validate(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "reason_tiers"));
+}
+
+/* However the tiers are set, nothing unproven is approved. */
+static void
+test_rules_random_tiers_never_approve_unproven(void **state)
+{
+	struct rn_rules		r;
+	struct rn_signals	s;
+	struct rn_decision	d;
+	int			i, k, approved;
+
+	(void)state;
+	approved = 0;
+	for (i = 0; i < 50000; i++) {
+		r = rules;
+		for (k = 0; k < RN_REASON_COUNT; k++)
+			r.tier[k] = (unsigned char)(rnd() * 3);
+		s = good();
+		switch ((int)(rnd() * 6)) {
+		case 0: s.face_score = fig(rnd()); break;
+		case 1: s.card_expired = 1; break;
+		case 2: s.upstream = (enum idcheck_result)(int)(rnd() * 10);
+			break;
+		case 3: s.reused_image = 1; break;
+		case 4: s.ocr_matches_declared = 0; break;
+		default: break;
+		}
+		rn_rules_decide(&r, &s, &d);
+		if (d.outcome != RN_OUTCOME_APPROVED)
+			continue;
+		approved++;
+		assert_true(s.upstream == IDCHECK_MATCH &&
+		    s.face_score.value >= rules.face_accept_min &&
+		    !s.card_expired && !s.reused_image &&
+		    s.ocr_matches_declared);
+	}
+	assert_true(approved > 0);
+}
+
 static void
 test_reasons_catalogue_is_complete_and_unique(void **state)
 {
@@ -383,6 +484,10 @@ main(void)
 		cmocka_unit_test(
 		    test_rules_random_signals_never_approve_unproven),
 		cmocka_unit_test(test_rules_local_reject_skips_paid_upstream),
+		cmocka_unit_test(test_rules_configured_tiers_move_reasons),
+		cmocka_unit_test(test_rules_tier_spec_errors_are_refused),
+		cmocka_unit_test(
+		    test_rules_random_tiers_never_approve_unproven),
 		cmocka_unit_test(test_reasons_catalogue_is_complete_and_unique),
 	};
 
