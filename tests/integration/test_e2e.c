@@ -27,72 +27,17 @@
 #include "gen.h"
 #include "harness.h"
 #include "imaging.h"
+#include "people.h"
 #include "sandbox_harness.h"
 #include "sign.h"
 
 #define SEED		20261129ULL
-
-struct person {
-	int			index;
-	struct gen_case		photo[3];	/* front, back, holding */
-};
 
 static struct sandbox	sbx;
 static struct harness	kore;
 static struct sign_key	shop;
 static struct gen	*gen;
 static struct person	genuine[2], impostor;
-
-static const char *const sides[3] = { "front", "back", "holding" };
-
-static int
-make_person(struct person *p, int index)
-{
-	struct gen_options	o;
-	char			err[256];
-	int			k;
-
-	p->index = index;
-	for (k = 0; k < 3; k++) {
-		gen_options_default(&o);
-		o.kind = k;
-		o.degrade = 0;
-		o.exif = 0;
-		o.long_side = 2000;
-		if (gen_make(gen, SEED, index, &o, &p->photo[k], err,
-		    sizeof(err)) == -1) {
-			fprintf(stderr, "# gen: %s\n", err);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
-/*
- * Whether the service's own quality gate takes all three photos.  Its
- * false alarms are measured by bench/accuracy; this test is about what
- * happens after the photos are accepted, as a customer's retakes would
- * eventually be.
- */
-static int
-accepted(struct imaging_engine *eng, const struct person *p)
-{
-	static const enum imaging_side kinds[3] = {
-		IMAGING_SIDE_FRONT, IMAGING_SIDE_BACK, IMAGING_SIDE_HOLDING,
-	};
-	struct imaging_analysis	*a;
-	int			 k, ok;
-
-	for (k = 0; k < 3; k++) {
-		a = imaging_analyse(eng, kinds[k], p->photo[k].jpeg,
-		    p->photo[k].len);
-		ok = a != NULL && a->error == IMAGING_OK && a->nreasons == 0;
-		imaging_analysis_free(a);
-		if (!ok)
-			return (0);
-	}
-	return (1);
-}
 
 /* Picks people: two whose selfie is genuine, one whose is not. */
 static int
@@ -112,16 +57,15 @@ pick_people(void)
 	}
 	ngenuine = nimpostor = 0;
 	for (i = 0; i < 60 && (ngenuine < 2 || nimpostor < 1); i++) {
-		if (make_person(&p, i) == -1)
+		if (person_make(gen, SEED, i, 2000, &p) == -1)
 			return (-1);
 		/* Some generated cards carry a broken check digit on purpose. */
-		if (!p.photo[0].truth.number_valid) {
-			for (int k = 0; k < 3; k++)
-				gen_case_free(&p.photo[k]);
+		if (!person_card(&p)->number_valid) {
+			person_free(&p);
 			continue;
 		}
 		if (p.photo[2].truth.genuine && ngenuine < 2 &&
-		    accepted(eng, &p)) {
+		    person_accepted(eng, &p)) {
 			genuine[ngenuine++] = p;
 			continue;
 		}
@@ -130,8 +74,7 @@ pick_people(void)
 			nimpostor++;
 			continue;
 		}
-		for (int k = 0; k < 3; k++)
-			gen_case_free(&p.photo[k]);
+		person_free(&p);
 	}
 	imaging_engine_free(eng);
 	fprintf(stderr, "# people: %d, %d genuine, %d impostor\n", i,
@@ -139,149 +82,47 @@ pick_people(void)
 	return (ngenuine == 2 && nimpostor == 1 ? 0 : -1);
 }
 
-static void
-registry_line(char *buf, size_t len, const struct person *p)
-{
-	const struct gen_truth	*t = &p->photo[0].truth;
-	const char		*data = getenv("REALNAME_SHARED_DATA");
-	size_t			 n = strlen(buf);
-
-	snprintf(buf + n, len - n, "%s\t%s\tvalid\t%s/faces/%s\n", t->number,
-	    t->name, data != NULL ? data : "../shared/data", t->portrait_file);
-}
-
 static int
 group_setup(void **state)
 {
-	char	 registry[2048], extra[1024], keyfile[512], hex[200];
-	FILE	*fp;
-	char	 err[256];
+	char	registry[2048], extra[1024];
 
 	(void)state;
 	if (sign_key_parse(&shop, HARNESS_CLIENT_ID ":" HARNESS_CLIENT_HEX)
 	    == -1)
 		return (-1);
-	if ((gen = gen_open(getenv("REALNAME_SHARED_DATA"),
-	    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", err,
-	    sizeof(err))) == NULL) {
-		fprintf(stderr, "# gen: %s\n", err);
+	if ((gen = people_gen_open()) == NULL)
 		return (-1);
-	}
 	if (pick_people() == -1)
 		return (-1);
 
 	registry[0] = '\0';
-	registry_line(registry, sizeof(registry), &genuine[0]);
-	registry_line(registry, sizeof(registry), &genuine[1]);
-	registry_line(registry, sizeof(registry), &impostor);
+	person_registry_line(registry, sizeof(registry), &genuine[0], "valid");
+	person_registry_line(registry, sizeof(registry), &genuine[1], "valid");
+	person_registry_line(registry, sizeof(registry), &impostor, "valid");
 	if (sandbox_start_with(&sbx, "127.0.0.1", registry) == -1)
 		return (-1);
 
 	/* The service signs its ID checks with the sandbox's key. */
-	snprintf(keyfile, sizeof(keyfile), "%s/service-idcheck.key",
-	    sbx.h.dir);
-	sodium_bin2hex(hex, sizeof(hex), sbx.key.secret, sbx.key.secret_len);
-	if ((fp = fopen(keyfile, "w")) == NULL)
+	snprintf(extra, sizeof(extra), "poll_ms = 50\n"
+	    "evidence_max_long_side = 2000\n");
+	if (sandbox_service_conf(&sbx, extra, sizeof(extra)) == -1)
 		return (-1);
-	fprintf(fp, "%s:%s\n", sbx.key.id, hex);
-	fclose(fp);
-	chmod(keyfile, 0600);
-	snprintf(extra, sizeof(extra), "poll_ms = 50\nidcheck_url = "
-	    "http://127.0.0.1:%d\nidcheck_key_file = %s\n"
-	    "evidence_max_long_side = 2000\n", sbx.h.port, keyfile);
 	return (harness_start(&kore, extra));
 }
 
 static int
 group_teardown(void **state)
 {
-	int	k;
-
 	(void)state;
 	harness_stop(&kore);
 	harness_cleanup(&kore);
 	sandbox_finish(&sbx);
-	for (k = 0; k < 3; k++) {
-		gen_case_free(&genuine[0].photo[k]);
-		gen_case_free(&genuine[1].photo[k]);
-		gen_case_free(&impostor.photo[k]);
-	}
+	person_free(&genuine[0]);
+	person_free(&genuine[1]);
+	person_free(&impostor);
 	gen_close(gen);
 	return (0);
-}
-
-#define field	harness_json_field
-
-/* Opens a case for p declaring name, uploads, submits; final state. */
-static void
-run_case(const struct person *p, const char *name, int must_accept,
-    char *final, size_t final_len, char *reasons, size_t reasons_len)
-{
-	struct http_reply	 r;
-	char			 body[1024];
-	char			 id[40], token[80], path[160], auth[128];
-	const char		*hdrs[5];
-	int			 k, i;
-
-	snprintf(body, sizeof(body), "{\"order_ref\":\"e2e-%d-%s\","
-	    "\"channel\":\"web\",\"declared_name\":\"%s\",\"id_number\":"
-	    "\"%s\",\"callback_url\":\"http://127.0.0.1:9/hook\"}", p->index,
-	    name == p->photo[0].truth.name ? "own" : "other", name,
-	    p->photo[0].truth.number);
-	assert_int_equal(harness_http_signed(&kore, &shop, "POST",
-	    "/v1/cases", body, NULL, 0, &r), 0);
-	assert_int_equal(r.status, 201);
-	assert_int_equal(field(r.body, "case_id", id, sizeof(id)), 0);
-	assert_int_equal(field(r.body, "upload_token", token, sizeof(token)),
-	    0);
-	http_reply_free(&r);
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	hdrs[0] = auth;
-	hdrs[1] = "Content-Type: image/jpeg";
-	hdrs[2] = NULL;
-	for (k = 0; k < 3; k++) {
-		snprintf(path, sizeof(path), "/v1/cases/%s/images/%s", id,
-		    sides[k]);
-		assert_int_equal(harness_http_h(&kore, "PUT", path, hdrs,
-		    p->photo[k].jpeg, p->photo[k].len, &r), 0);
-		if (r.status != 200)
-			fprintf(stderr, "# %s: %ld %.600s\n", sides[k],
-			    r.status, r.body);
-		if (r.status == 422 && !must_accept) {
-			snprintf(final, final_len, "not_submitted");
-			http_reply_free(&r);
-			return;
-		}
-		assert_int_equal(r.status, 200);
-		http_reply_free(&r);
-	}
-
-	snprintf(path, sizeof(path), "/v1/cases/%s/submit", id);
-	hdrs[1] = NULL;
-	assert_int_equal(harness_http_h(&kore, "POST", path, hdrs, "", 0,
-	    &r), 0);
-	assert_int_equal(r.status, 202);
-	http_reply_free(&r);
-
-	/* The customer polls until the decision. */
-	snprintf(path, sizeof(path), "/v1/cases/%s", id);
-	final[0] = '\0';
-	for (i = 0; i < 600; i++) {
-		assert_int_equal(harness_http_h(&kore, "GET", path, hdrs, NULL,
-		    0, &r), 0);
-		assert_int_equal(r.status, 200);
-		if (field(r.body, "state", final, final_len) == 0 &&
-		    (!strcmp(final, "approved") || !strcmp(final, "rejected") ||
-		    !strcmp(final, "review"))) {
-			snprintf(reasons, reasons_len, "%s", r.body);
-			http_reply_free(&r);
-			return;
-		}
-		http_reply_free(&r);
-		usleep(100 * 1000);
-	}
-	fail_msg("case %s never decided (last state %s)", id, final);
 }
 
 static void
@@ -290,8 +131,8 @@ test_e2e_right_person_right_name_is_approved(void **state)
 	char	final[32], view[8192];
 
 	(void)state;
-	run_case(&genuine[0], genuine[0].photo[0].truth.name, 1, final,
-	    sizeof(final), view, sizeof(view));
+	person_journey(&kore, &shop, &genuine[0], NULL, NULL, 1, final,
+	    sizeof(final), view, sizeof(view), NULL);
 	if (strcmp(final, "approved") != 0)
 		fprintf(stderr, "# %s: %s\n", final, view);
 	assert_string_equal(final, "approved");
@@ -304,8 +145,9 @@ test_e2e_declared_name_mismatch_is_rejected(void **state)
 
 	(void)state;
 	/* Another registry person's name over this person's number. */
-	run_case(&genuine[1], genuine[0].photo[0].truth.name, 1, final,
-	    sizeof(final), view, sizeof(view));
+	person_journey(&kore, &shop, &genuine[1],
+	    person_card(&genuine[0])->name, NULL, 1, final, sizeof(final),
+	    view, sizeof(view), NULL);
 	if (strcmp(final, "rejected") != 0)
 		fprintf(stderr, "# %s: %s\n", final, view);
 	assert_string_equal(final, "rejected");
@@ -324,8 +166,8 @@ test_e2e_another_face_in_the_selfie_is_not_approved(void **state)
 	 * portrait does not match the face): then the case cannot even be
 	 * submitted, which is also "not approved".
 	 */
-	run_case(&impostor, impostor.photo[0].truth.name, 0, final,
-	    sizeof(final), view, sizeof(view));
+	person_journey(&kore, &shop, &impostor, NULL, NULL, 0, final,
+	    sizeof(final), view, sizeof(view), NULL);
 	if (!strcmp(final, "approved"))
 		fprintf(stderr, "# %s\n", view);
 	assert_string_not_equal(final, "approved");

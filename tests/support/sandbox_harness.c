@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <curl/curl.h>
@@ -253,6 +254,63 @@ sandbox_calls(const struct sandbox *s)
 		v = -1;
 	http_reply_free(&r);
 	return ((long)v);
+}
+
+int
+sandbox_schedule(const struct sandbox *s, const char *spec)
+{
+	struct http_reply	r;
+	int			ok;
+
+	if (sandbox_http(s, "PUT", "/admin/faults", spec, strlen(spec), NULL,
+	    5000, &r, NULL) == -1)
+		return (-1);
+	ok = r.status == 204;
+	http_reply_free(&r);
+	return (ok ? 0 : -1);
+}
+
+long
+sandbox_faulted(const struct sandbox *s)
+{
+	struct http_reply	r;
+	struct jsonr		doc;
+	int64_t			v;
+
+	if (sandbox_http(s, "GET", "/admin/calls", NULL, 0, NULL, 5000, &r,
+	    NULL) == -1)
+		return (-1);
+	v = -1;
+	if (r.status != 200 || jsonr_parse(&doc, r.body, r.len) == -1 ||
+	    jsonr_int(&doc, "faulted", &v) == -1)
+		v = -1;
+	http_reply_free(&r);
+	return ((long)v);
+}
+
+int
+sandbox_service_conf(const struct sandbox *s, char *conf, size_t len)
+{
+	char	 keyfile[512], hex[200];
+	size_t	 n;
+	FILE	*fp;
+
+	(void)snprintf(keyfile, sizeof(keyfile), "%s/service-idcheck.key",
+	    s->h.dir);
+	sodium_bin2hex(hex, sizeof(hex), s->key.secret, s->key.secret_len);
+	if ((fp = fopen(keyfile, "w")) == NULL)
+		return (-1);
+	(void)fchmod(fileno(fp), 0600);
+	fprintf(fp, "%s:%s\n", s->key.id, hex);
+	sodium_memzero(hex, sizeof(hex));
+	if (fclose(fp) != 0)
+		return (-1);
+	n = strlen(conf);
+	if ((size_t)snprintf(conf + n, len - n, "idcheck_url = "
+	    "http://127.0.0.1:%d\nidcheck_key_file = %s\n", s->h.port,
+	    keyfile) >= len - n)
+		return (-1);
+	return (0);
 }
 
 /* Copies tmpl to out with @bind@ @port@ @module@ @dir@ replaced. */

@@ -59,4 +59,17 @@ int	sandbox_verify(const struct sandbox *, const void *body, size_t len,
 /* The sandbox's call counter (GET /admin/calls), or -1. */
 long	sandbox_calls(const struct sandbox *);
 
+/* How many calls a fault was applied to (GET /admin/calls), or -1. */
+long	sandbox_faulted(const struct sandbox *);
+
+/* Sets the fault schedule for every call ("none" clears it); 0 or -1. */
+int	sandbox_schedule(const struct sandbox *, const char *spec);
+
+/*
+ * Writes the sandbox key where a service can read it (0600) and appends
+ * the idcheck_url and idcheck_key_file lines that point a realname
+ * service at this sandbox to conf (NUL-terminated, len bytes).  0 or -1.
+ */
+int	sandbox_service_conf(const struct sandbox *, char *conf, size_t len);
+
 #endif
