@@ -40,14 +40,62 @@ direct_case_submit(const char *store_url, const char *keys_dir,
 {
 	static const char *const files[] = { "img1.jpg", "img2.jpg",
 	    "img4.jpg" };
+	struct direct_photos	 ph;
+	unsigned char		*data[3] = { NULL, NULL, NULL };
+	const char		*dir;
+	char			 path[512];
+	int			 i, ret;
+
+	ret = -1;
+	if ((dir = getenv("REALNAME_SHARED_DATA")) == NULL)
+		dir = "../shared/data";
+	memset(&ph, 0, sizeof(ph));
+	ph.name = "\xe6\xb5\x8b\xe8\xaf\x95";
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/faces/%s", dir, files[i]);
+		if ((data[i] = read_file(path, &ph.len[i])) == NULL) {
+			fprintf(stderr, "# cannot read %s\n", path);
+			goto done;
+		}
+		ph.data[i] = data[i];
+	}
+	ret = direct_case_submit_with(store_url, keys_dir, number,
+	    callback_url, &ph, id);
+done:
+	for (i = 0; i < 3; i++)
+		free(data[i]);
+	return (ret);
+}
+
+/* The service's own lookup key when it has made one, else a fixed one. */
+static void
+lookup_key(const char *keys_dir, unsigned char key[32])
+{
+	char		 path[512];
+	unsigned char	*k;
+	size_t		 len;
+
+	snprintf(path, sizeof(path), "%s/lookup.key", keys_dir);
+	if ((k = read_file(path, &len)) != NULL && len == 32) {
+		memcpy(key, k, 32);
+	} else
+		memset(key, 7, 32);
+	free(k);
+}
+
+int
+direct_case_submit_with(const char *store_url, const char *keys_dir,
+    const char *number, const char *callback_url,
+    const struct direct_photos *ph, char id[33])
+{
 	struct store		*st;
 	struct store_case_new	 cn;
 	struct vault		*v;
-	const char		*data;
-	char			 path[512], err[256], ad[64], sha[65];
+	char			 err[256], ad[64], sha[65];
 	char			 hash[STORE_HASH_HEX_LEN + 1];
 	unsigned char		 lookup[32], digest[32];
-	unsigned char		*photo, *sealed;
+	const unsigned char	*photo;
+	unsigned char		*sealed;
 	size_t			 len, slen;
 	int			 i, ret;
 
@@ -61,13 +109,13 @@ direct_case_submit(const char *store_url, const char *keys_dir,
 		fprintf(stderr, "# vault: %s\n", err);
 		goto done;
 	}
-	memset(lookup, 7, sizeof(lookup));
+	lookup_key(keys_dir, lookup);
 	if (store_id_number_hash(lookup, sizeof(lookup), number, hash) == -1)
 		goto done;
 	memset(&cn, 0, sizeof(cn));
 	cn.order_ref = "order-direct";
 	cn.channel = "web";
-	cn.declared_name = "\xe6\xb5\x8b\xe8\xaf\x95";
+	cn.declared_name = ph->name;
 	cn.id_number = number;
 	cn.id_number_hash = hash;
 	cn.callback_url = callback_url;
@@ -78,14 +126,9 @@ direct_case_submit(const char *store_url, const char *keys_dir,
 		fprintf(stderr, "# create: %s\n", store_error(st));
 		goto done;
 	}
-	if ((data = getenv("REALNAME_SHARED_DATA")) == NULL)
-		data = "../shared/data";
 	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/faces/%s", data, files[i]);
-		if ((photo = read_file(path, &len)) == NULL) {
-			fprintf(stderr, "# cannot read %s\n", path);
-			goto done;
-		}
+		photo = ph->data[i];
+		len = ph->len[i];
 		slen = vault_sealed_len(len);
 		sealed = malloc(slen);
 		snprintf(ad, sizeof(ad), "%s/%s", id,
@@ -98,11 +141,9 @@ direct_case_submit(const char *store_url, const char *keys_dir,
 		    store_now_ms()) == -1) {
 			fprintf(stderr, "# image: %s\n", store_error(st));
 			free(sealed);
-			free(photo);
 			goto done;
 		}
 		free(sealed);
-		free(photo);
 	}
 	if (store_case_transition(st, id, STORE_STATE_OPEN,
 	    STORE_STATE_SUBMITTED, "test", store_now_ms()) == -1) {

@@ -16,4 +16,15 @@
 int	direct_case_submit(const char *store_url, const char *keys_dir,
 	    const char *number, const char *callback_url, char id[33]);
 
+/* Given photos (front, back, holding) and declared name instead. */
+struct direct_photos {
+	const char		*name;
+	const unsigned char	*data[3];
+	size_t			 len[3];
+};
+
+int	direct_case_submit_with(const char *store_url, const char *keys_dir,
+	    const char *number, const char *callback_url,
+	    const struct direct_photos *, char id[33]);
+
 #endif
