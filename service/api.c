@@ -85,8 +85,16 @@ int
 api_reply(struct http_request *req, int status, const char *ctype,
     const void *body, size_t len)
 {
-	http_response_header(req, "content-type", ctype);
-	http_response_header(req, "cache-control", "no-store");
+	return (api_reply_cached(req, status, ctype, "no-store", body, len));
+}
+
+int
+api_reply_cached(struct http_request *req, int status, const char *ctype,
+    const char *cache, const void *body, size_t len)
+{
+	if (ctype != NULL)
+		http_response_header(req, "content-type", ctype);
+	http_response_header(req, "cache-control", cache);
 	http_response_header(req, "x-content-type-options", "nosniff");
 	http_response(req, status, body, len);
 	finish(req, status);

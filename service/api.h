@@ -60,6 +60,10 @@ int	api_reply_json(struct http_request *, int status, struct jsonw *);
 int	api_reply(struct http_request *, int status, const char *ctype,
 	    const void *body, size_t len);
 
+/* The same with a Cache-Control value other than no-store. */
+int	api_reply_cached(struct http_request *, int status, const char *ctype,
+	    const char *cache, const void *body, size_t len);
+
 /* Answers {"error":{"code":code,"message":message}}. */
 int	api_error(struct http_request *, int status, const char *code,
 	    const char *message);

@@ -21,6 +21,8 @@ static const char *const route_names[RN_ROUTE_COUNT] = {
 	"/v1/cases/{id}/images/{side}",
 	"/v1/cases/{id}/submit",
 	"/v1/cases/{id}/webhooks/resend",
+	"/c/{id}",
+	"/static/{file}",
 };
 
 /* Statuses counted by their own label; anything else is "other". */

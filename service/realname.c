@@ -25,6 +25,7 @@
 #include "realname.h"
 #include "store.h"
 #include "vault.h"
+#include "web.h"
 
 struct rn_config	rn_cfg;
 int			rn_models_count = -1;
@@ -147,6 +148,8 @@ kore_parent_configure(int argc, char **argv)
 		fprintf(stderr, "realname: pipeline: %s\n", err);
 		exit(1);
 	}
+
+	rn_web_init();
 
 	if (rn_metrics_init() == -1) {
 		fprintf(stderr, "realname: metrics: cannot map shared "

@@ -1,0 +1,354 @@
+// The customer page in Debian's chromium, driven by playwright-core, against
+// a real kore and the real ID-check sandbox (browser-launcher).  A generated
+// person goes through the whole page at 360x740: a blurred front is refused
+// with its specific reason, that side alone is retaken, the other two pass
+// (one scaled down from 3000 px, one turned upright from its EXIF rotation),
+// submit, the live status, and the approval.  Emits TAP; screenshots of each
+// step go to $REALNAME_BROWSER_SHOTS.
+import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { createInterface } from 'node:readline';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
+    "img-src 'self' blob: data:; connect-src 'self'; form-action 'none'; " +
+    "frame-ancestors 'none'; base-uri 'none'";
+const CHROMIUM = '/usr/bin/chromium';
+const shots = process.env.REALNAME_BROWSER_SHOTS || 'browser-shots';
+const launcherPath = process.env.REALNAME_BROWSER_LAUNCHER;
+
+let n = 0;
+let failed = 0;
+function ok(cond, name, detail) {
+	n++;
+	if (cond) {
+		console.log(`ok ${n} - ${name}`);
+	} else {
+		failed++;
+		console.log(`not ok ${n} - ${name}`);
+		if (detail !== undefined)
+			console.log(`  ---\n  detail: ${JSON.stringify(String(detail)).slice(0, 600)}\n  ...`);
+	}
+	return cond;
+}
+function note(s) {
+	console.log(`# ${s}`);
+}
+
+function startLauncher(outdir) {
+	const child = spawn(launcherPath, [outdir], { stdio: ['pipe', 'pipe', 'inherit'] });
+	const lines = [];
+	const waiters = [];
+	createInterface({ input: child.stdout }).on('line', (l) => {
+		if (waiters.length)
+			waiters.shift()(l);
+		else
+			lines.push(l);
+	});
+	const exited = new Promise((res) => child.on('exit', (code) => res(code)));
+	function next(ms) {
+		if (lines.length)
+			return Promise.resolve(lines.shift());
+		return Promise.race([
+			new Promise((res) => waiters.push(res)),
+			exited.then((code) => { throw new Error(`launcher exited (${code})`); }),
+			new Promise((_, rej) => setTimeout(() => rej(new Error('launcher timeout')), ms)),
+		]);
+	}
+	return {
+		child, exited,
+		async ready() { return JSON.parse(await next(240000)); },
+		async open(cmd = 'open') {
+			child.stdin.write(`${cmd}\n`);
+			return JSON.parse(await next(30000));
+		},
+		stop() { child.stdin.end(); return exited; },
+	};
+}
+
+async function main() {
+	console.log('TAP version 13');
+	let chromium;
+	try {
+		({ chromium } = await import('playwright-core'));
+	} catch (e) {
+		ok(false, 'playwright-core is installed (deploy/setup puts it in tests/browser/node_modules)', e.message);
+		console.log(`1..${n}`);
+		process.exit(1);
+	}
+	if (!launcherPath) {
+		ok(false, 'REALNAME_BROWSER_LAUNCHER is set (run through meson test)');
+		console.log(`1..${n}`);
+		process.exit(1);
+	}
+	mkdirSync(shots, { recursive: true });
+	const work = mkdtempSync(join(tmpdir(), 'rn-browser-'));
+	const launcher = startLauncher(join(work, 'photos'));
+	let context = null;
+	try {
+		const env = await launcher.ready();
+		note(`service at ${env.base}, generated person ${env.person}`);
+		const kase = await launcher.open();
+		ok(/\/c\/[0-9a-f]{32}#.+/.test(kase.hosted_url), 'the order system gets a hosted URL with the token in the fragment');
+		const token = kase.hosted_url.split('#')[1];
+
+		context = await chromium.launchPersistentContext(join(work, 'profile'), {
+			executablePath: CHROMIUM,
+			headless: true,
+			args: ['--headless', '--no-sandbox', '--disable-gpu',
+				'--disable-background-networking', '--disable-component-update',
+				'--disable-sync'],
+			viewport: { width: 360, height: 740 },
+			deviceScaleFactor: 2,
+			isMobile: true,
+			hasTouch: true,
+			locale: 'zh-CN',
+		});
+		// CSP violations are reported to the page; this listener is
+		// injected by the browser, not by the page, so CSP allows it.
+		await context.addInitScript(() => {
+			// Keeps what the page uploads, to measure it afterwards.
+			window.__sent = {};
+			const send = XMLHttpRequest.prototype.send;
+			const open = XMLHttpRequest.prototype.open;
+			XMLHttpRequest.prototype.open = function (m, url) {
+				this.__url = url;
+				return open.apply(this, arguments);
+			};
+			XMLHttpRequest.prototype.send = function (body) {
+				if (body instanceof Blob)
+					window.__sent[this.__url.split('/').pop()] = body;
+				return send.apply(this, arguments);
+			};
+			window.__csp = [];
+			document.addEventListener('securitypolicyviolation', (e) => {
+				window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+			});
+		});
+		const page = context.pages()[0] || await context.newPage();
+		const consoleErrors = [];
+		// Chromium logs every 4xx answer to a script's request; the 422 of
+		// the blurred photo is expected, anything else is an error.
+		page.on('console', (m) => {
+			if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 422/.test(m.text()))
+				consoleErrors.push(m.text());
+		});
+		page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+		const requests = [];
+		page.on('request', (r) => requests.push(r));
+		const assetHeaders = {};
+		page.on('response', (r) => {
+			const u = new URL(r.url());
+			if (u.pathname.startsWith('/static/'))
+				assetHeaders[u.pathname] = r.headers();
+		});
+		const sentSize = (side) => page.evaluate(async (s) => {
+			const b = window.__sent[s];
+			if (!b)
+				return null;
+			const bmp = await createImageBitmap(b);
+			return { width: bmp.width, height: bmp.height, type: b.type };
+		}, side);
+		const shot = async (name) => {
+			// From the top: a sticky header would else be drawn mid-page.
+			await page.evaluate(() => window.scrollTo({ top: 0, behavior: 'instant' }));
+			await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+		};
+
+		// The page itself.
+		const resp = await page.goto(kase.hosted_url, { waitUntil: 'load' });
+		const h = resp.headers();
+		ok(resp.status() === 200 && /^text\/html/.test(h['content-type']), 'the hosted URL answers the page', `${resp.status()} ${h['content-type']}`);
+		ok(h['content-security-policy'] === CSP, 'the page carries the strict Content-Security-Policy', h['content-security-policy']);
+		ok(h['x-content-type-options'] === 'nosniff' && h['referrer-policy'] === 'no-referrer' && h['cache-control'] === 'no-store',
+			'nosniff, no-referrer and no-store on the page', JSON.stringify(h));
+		await page.waitForSelector('#capture:not([hidden])', { timeout: 15000 });
+		const js = assetHeaders['/static/customer/app.js'] || {};
+		ok(js['content-security-policy'] === CSP && js['x-content-type-options'] === 'nosniff' &&
+			/immutable/.test(js['cache-control'] || '') && /^text\/javascript/.test(js['content-type'] || ''),
+			'the script is served with CSP, nosniff, its type and a long cache (versioned URL)', JSON.stringify(js));
+		ok(!page.url().includes('#') && !page.url().includes(token), 'the token is gone from the address bar', page.url());
+		const stored = await page.evaluate((id) => sessionStorage.getItem(`realname.token.${id}`), kase.case_id);
+		ok(stored === token, 'the token is kept in sessionStorage');
+		const zhTitle = await page.textContent('h1');
+		ok(zhTitle === '实名认证' && await page.getAttribute('html', 'lang') === 'zh-CN', 'Chinese by default', zhTitle);
+		const illus = await page.$$eval('.step .guide figure svg[role="img"]', (a) => a.length);
+		const mistakes = await page.$$eval('.step .mistakes li > svg', (a) => a.length);
+		ok(illus === 3 && mistakes === 9, 'each step shows an illustration and three common mistakes', `${illus} ${mistakes}`);
+		const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+		ok(wide <= 360, 'nothing is wider than the 360 px screen', wide);
+		const unlabelled = await page.$$eval('input[type=file]', (a) => a.filter((i) => !i.labels || i.labels.length === 0).map((i) => i.id));
+		ok(unlabelled.length === 0, 'every file input has a label', unlabelled.join(','));
+		await shot('01-start');
+
+		// The English switch.
+		await page.click('#lang');
+		const enTitle = await page.textContent('h1');
+		const enStep = await page.textContent('#h-front');
+		ok(enTitle === 'Identity verification' && /photo side/.test(enStep) &&
+			await page.getAttribute('html', 'lang') === 'en', 'the English switch translates the page', `${enTitle} / ${enStep}`);
+		await shot('02-english');
+		await page.click('#lang');
+		ok(await page.textContent('h1') === '实名认证', 'and switches back to Chinese');
+
+		// Uploads are slowed so the progress bar can be seen.
+		const cdp = await context.newCDPSession(page);
+		await cdp.send('Network.enable');
+		await cdp.send('Network.emulateNetworkConditions', {
+			offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 192 * 1024,
+		});
+
+		// A blurred front: the specific reason, a retake for that side only.
+		const putFront = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/images/front'), { timeout: 60000 });
+		await page.setInputFiles('#file-front', env.photos['front-blur']);
+		await page.waitForSelector('#step-front .upload:not([hidden])', { timeout: 20000 });
+		const midway = await page.waitForFunction(() => {
+			const v = document.querySelector('#step-front .upload').value;
+			return v > 0 && v < 100 ? document.querySelector('#step-front .message').textContent : null;
+		}, null, { timeout: 20000, polling: 20 }).then((hnd) => hnd.jsonValue(), () => null);
+		ok(/^正在上传 [0-9]+%$/.test(midway || ''), 'the upload shows its progress', midway);
+		await shot('03-uploading');
+		await cdp.send('Network.emulateNetworkConditions', {
+			offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+		});
+		const bad = await putFront;
+		const badBody = await bad.json();
+		ok(bad.status() === 422 && badBody.error.code === 'retake', 'the service refuses the blurred photo', `${bad.status()} ${JSON.stringify(badBody).slice(0, 300)}`);
+		await page.waitForSelector('#step-front[data-state="retake"]', { timeout: 10000 });
+		const shown = await page.$$eval('#step-front .reasons li', (a) => a.map((li) => ({ code: li.dataset.code, text: li.textContent })));
+		const blur = (badBody.reasons || []).find((r) => r.code === 'blur');
+		ok(blur && shown.some((s) => s.code === 'blur' && s.text === blur.text_zh), 'the page shows the specific reason (blur) in Chinese', JSON.stringify(shown));
+		const attempts = await page.textContent('#step-front .attempts');
+		ok(attempts.includes(String(badBody.attempts_left)), 'attempts left are shown', attempts);
+		ok(await page.textContent('#step-front .pick-text') === '重拍这一张', 'a retake button for that side');
+		const others = await page.$$eval('#step-back, #step-holding', (a) => a.map((s) => s.dataset.state));
+		ok(others.every((s) => s === 'empty'), 'the other sides are untouched', others.join(','));
+		await page.click('#lang');
+		const enReason = await page.textContent('#step-front .reasons li');
+		ok(enReason === blur?.text_en, 'the reason follows the language switch', enReason);
+		await page.click('#lang');
+		await shot('04-retake');
+
+		// Retake the front; then the back (3000 px) and the rotated selfie.
+		const upload = async (side, file) => {
+			const put = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith(`/images/${side}`), { timeout: 60000 });
+			await page.setInputFiles(`#file-${side}`, file);
+			const r = await put;
+			await page.waitForSelector(`#step-${side}:not([data-state="uploading"])`, { timeout: 10000 });
+			return r;
+		};
+		let r = await upload('front', env.photos.front);
+		ok(r.status() === 200 && await page.getAttribute('#step-front', 'data-state') === 'accepted', 'the retaken front is accepted', r.status());
+		const putsBefore = requests.filter((q) => q.method() === 'PUT').map((q) => q.url().split('/').pop());
+		ok(putsBefore.join(',') === 'front,front', 'only the front was uploaded again', putsBefore.join(','));
+
+		r = await upload('back', env.photos.back);
+		const backSize = await sentSize('back');
+		ok(r.status() === 200, 'the back is accepted', r.status());
+		ok(backSize && backSize.type === 'image/jpeg' && Math.max(backSize.width, backSize.height) === 2560 &&
+			Math.abs(backSize.width / backSize.height - env.truth.back.width / env.truth.back.height) < 0.01,
+			`the browser scaled the 3000 px back to 2560 px (${JSON.stringify(backSize)})`);
+
+		r = await upload('holding', env.photos.holding);
+		const selfieSize = await sentSize('holding');
+		const t = env.truth.holding;
+		ok(r.status() === 200, 'the selfie is accepted', `${r.status()} ${(await r.text()).slice(0, 300)}`);
+		ok(selfieSize && (selfieSize.width > selfieSize.height) === (t.width > t.height) &&
+			Math.abs(selfieSize.width / selfieSize.height - t.width / t.height) < 0.01,
+			`the browser turned the selfie upright (EXIF orientation ${t.orientation}: ${JSON.stringify(selfieSize)} for ${t.width}x${t.height})`);
+		ok(await page.isEnabled('#submit'), 'submit is enabled once all three passed');
+		await shot('05-all-accepted');
+
+		// Submit, the live status, the decision.
+		await page.click('#submit');
+		await page.waitForSelector('#screen-status:not([hidden])', { timeout: 10000 });
+		ok(true, 'the live status view appears after submit');
+		await shot('06-status');
+		await page.waitForSelector('#screen-final:not([hidden])', { timeout: 90000 });
+		const outcome = await page.getAttribute('#screen-final', 'data-outcome');
+		const finalTitle = await page.textContent('#final-title');
+		ok(outcome === 'approved' && finalTitle === '认证通过', 'the final screen shows the approval', `${outcome} ${finalTitle}`);
+		ok(/快递员/.test(await page.textContent('#final-next')), 'and says what happens next');
+		await shot('07-approved');
+		await page.click('#lang');
+		ok(await page.textContent('#final-title') === 'Verified', 'the final screen in English');
+		await shot('08-approved-english');
+
+		// The same person declaring another name: the ID check says the
+		// name and number disagree, the case is rejected with a reason the
+		// customer can act on.
+		const wrong = await launcher.open('open-other-name');
+		const page3 = await context.newPage();
+		page3.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+		let lastView = null;
+		page3.on('response', async (rs) => {
+			if (rs.request().method() === 'GET' && rs.url().endsWith(`/v1/cases/${wrong.case_id}`))
+				lastView = await rs.json().catch(() => null);
+		});
+		await page3.goto(wrong.hosted_url, { waitUntil: 'load' });
+		await page3.waitForSelector('#capture:not([hidden])', { timeout: 15000 });
+		for (const side of ['front', 'back', 'holding']) {
+			await page3.setInputFiles(`#file-${side}`, env.photos[side]);
+			await page3.waitForSelector(`#step-${side}[data-state="accepted"]`, { timeout: 60000 });
+		}
+		await page3.click('#submit');
+		await page3.waitForSelector('#screen-final:not([hidden])', { timeout: 90000 });
+		const rej = await page3.evaluate(() => ({
+			outcome: document.querySelector('#screen-final').dataset.outcome,
+			retry: document.querySelector('#screen-final').dataset.retry,
+			title: document.querySelector('#final-title').textContent,
+			reasons: [...document.querySelectorAll('#final-reasons li')].map((li) => li.dataset.code + ':' + li.textContent),
+			next: document.querySelector('#final-next').textContent,
+		}));
+		ok(rej.outcome === 'rejected' && rej.title === '认证未通过' && rej.retry === 'true' &&
+			lastView && lastView.reasons && lastView.reasons.length === 1 && lastView.reasons[0].code === 'identity_mismatch' &&
+			rej.reasons.length === 1 && rej.reasons[0] === `identity_mismatch:${lastView.reasons[0].text_zh}` &&
+			/重新发起/.test(rej.next), 'a name that does not match the number: rejected, with the reason and that a retry is allowed', JSON.stringify(rej));
+		await page3.screenshot({ path: join(shots, '10-rejected.png'), fullPage: true });
+		await page3.close();
+
+		// A stolen or mistyped link.
+		const other = await launcher.open();
+		const page2 = await context.newPage();
+		page2.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+		await page2.goto(other.hosted_url.split('#')[0] + '#not-the-token', { waitUntil: 'load' });
+		await page2.waitForSelector('#screen-error:not([hidden])', { timeout: 15000 });
+		ok(/link|链接/.test(await page2.textContent('#error-title')), 'a wrong token gets the invalid-link screen');
+		await page2.screenshot({ path: join(shots, '09-bad-link.png'), fullPage: true });
+		await page2.close();
+
+		// Files outside the list are not served.
+		const probe = (path) => new Promise((res) => {
+			// node:http sends the path as written (no dot-segment folding).
+			const req = httpRequest(env.base + '/', { path }, (rs) => { rs.resume(); res(rs.statusCode); });
+			req.on('error', () => res(0));
+			req.end();
+		});
+		const probes = [await probe('/static/customer/index.html'), await probe('/static/../deploy/kore.conf.in'),
+			await probe('/static/customer/%2e%2e/customer/app.js'), await probe('/static/customer/nope.js')];
+		ok(probes.every((s) => s === 404), 'pages, traversal and unknown names under /static/ are 404', probes.join(','));
+
+		// Hygiene over the whole run.
+		const csp = await page.evaluate(() => window.__csp);
+		ok(csp.length === 0, 'no CSP violations', csp.join('; '));
+		ok(consoleErrors.length === 0, 'no console errors', consoleErrors.join(' | '));
+		const leaked = requests.filter((q) => q.url().includes(token) || (q.headers().referer || '').includes(token));
+		ok(leaked.length === 0, 'the token never appears in a request URL or Referer', leaked.map((q) => q.url()).join(' '));
+		const log = readFileSync(env.log, 'utf8');
+		ok(!log.includes(token) && !/sandbox violation|ignoring "/.test(log), 'kore log: no token, no seccomp kill, no ignored directive');
+	} catch (e) {
+		ok(false, 'the run completed', e.stack || e.message);
+	} finally {
+		if (context)
+			await context.close().catch(() => {});
+		await launcher.stop();
+		rmSync(work, { recursive: true, force: true });
+	}
+	console.log(`1..${n}`);
+	note(`screenshots in ${shots}`);
+	process.exit(failed ? 1 : 0);
+}
+
+main();
