@@ -30,6 +30,7 @@ static int		 server_start(struct pg_harness *);
 static int		 server_stop(struct pg_harness *, const char *);
 static void		 print_log(const struct pg_harness *, const char *);
 static void		 watchdog(struct pg_harness *, int);
+static void		 keep_log(const struct pg_harness *);
 
 int
 pg_harness_start(struct pg_harness *pg)
@@ -267,6 +268,34 @@ print_log(const struct pg_harness *pg, const char *name)
 }
 
 /*
+ * Keeps the server's log for the privacy scan over the whole run
+ * (deploy/scan-logs) when the suite names a directory for logs.
+ */
+static void
+keep_log(const struct pg_harness *pg)
+{
+	const char	*dir = getenv("REALNAME_TEST_LOGS");
+	char		 from[256], to[512], buf[8192];
+	FILE		*in, *out;
+	size_t		 n;
+
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	(void)mkdir(dir, 0755);
+	(void)snprintf(from, sizeof(from), "%s/server.log", pg->dir);
+	(void)snprintf(to, sizeof(to), "%s/postgresql-%d.log", dir,
+	    (int)getpid());
+	if ((in = fopen(from, "r")) == NULL)
+		return;
+	if ((out = fopen(to, "w")) != NULL) {
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			(void)fwrite(buf, 1, n, out);
+		(void)fclose(out);
+	}
+	(void)fclose(in);
+}
+
+/*
  * Waits for the test to close its end of the pipe (or die), then
  * stops the server, whatever state it is in, and removes the directory.
  * In its own session, so a signal to the test's group does not take it
@@ -294,6 +323,7 @@ watchdog(struct pg_harness *pg, int fd)
 	(void)snprintf(data, sizeof(data), "%s/data", pg->dir);
 	/* Not running is fine: pg_ctl says so and we go on. */
 	(void)run(pg, "pg_ctl", args);
+	keep_log(pg);
 	if (strncmp(pg->dir, "/tmp/rn-pg-", 11) != 0)
 		return;
 	if ((pid = fork()) == 0) {
