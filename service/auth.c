@@ -26,18 +26,21 @@ struct shared_replay {
 
 static struct sign_key		 keys[RN_AUTH_KEYS_MAX];
 static size_t			 nkeys;
+static struct sign_key		 courier_keys[RN_AUTH_KEYS_MAX];
+static size_t			 ncourier_keys;
 static struct shared_replay	*shared;
 
 static int	write_first_key(const char *, const char *, char *, size_t);
+static int	keys_read(const char *, struct sign_key *, size_t *, size_t,
+		    char *, size_t);
+static enum sign_verdict verify_with(const struct sign_key *, size_t,
+		    const struct sign_request *, int64_t, const char **);
 
 int
 rn_auth_load(const char *path, int create, char *err, size_t errlen)
 {
-	FILE			*fp;
-	char			 line[512], *nl;
 	pthread_mutexattr_t	 attr;
 	void			*p;
-	int			 lineno;
 
 	if (sodium_init() < 0) {
 		snprintf(err, errlen, "libsodium failed to initialise");
@@ -46,36 +49,9 @@ rn_auth_load(const char *path, int create, char *err, size_t errlen)
 	if (access(path, F_OK) == -1 && create &&
 	    write_first_key(path, "shop", err, errlen) == -1)
 		return (-1);
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-		    strerror(errno));
+	if (keys_read(path, keys, &nkeys, SIGN_KEY_ID_MAX, err,
+	    errlen) == -1)
 		return (-1);
-	}
-	nkeys = 0;
-	lineno = 0;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		if (nkeys == RN_AUTH_KEYS_MAX ||
-		    sign_key_parse(&keys[nkeys], line) == -1) {
-			snprintf(err, errlen, "%s:%d: not an 'id:hexsecret' "
-			    "key (16-64 bytes) or too many keys", path,
-			    lineno);
-			sodium_memzero(line, sizeof(line));
-			(void)fclose(fp);
-			return (-1);
-		}
-		nkeys++;
-	}
-	sodium_memzero(line, sizeof(line));
-	(void)fclose(fp);
-	if (nkeys == 0) {
-		snprintf(err, errlen, "%s: no keys", path);
-		return (-1);
-	}
 
 	if (shared == NULL) {
 		p = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
@@ -93,6 +69,76 @@ rn_auth_load(const char *path, int create, char *err, size_t errlen)
 		pthread_mutexattr_destroy(&attr);
 	}
 	return ((int)nkeys);
+}
+
+int
+rn_auth_load_couriers(const char *path, int create, char *err,
+    size_t errlen)
+{
+	if (shared == NULL) {
+		snprintf(err, errlen, "couriers: load the clients first");
+		return (-1);
+	}
+	if (access(path, F_OK) == -1 && create &&
+	    write_first_key(path, "courier1", err, errlen) == -1)
+		return (-1);
+	if (keys_read(path, courier_keys, &ncourier_keys,
+	    RN_AUTH_COURIER_ID_MAX, err, errlen) == -1)
+		return (-1);
+	return ((int)ncourier_keys);
+}
+
+enum sign_verdict
+rn_auth_verify_courier(const struct sign_request *req, int64_t now,
+    const char **courier)
+{
+	return (verify_with(courier_keys, ncourier_keys, req, now, courier));
+}
+
+/*
+ * Reads "id:hexsecret" lines (ids shorter than idmax) into table.
+ * Returns 0, or -1 with err set; a file without keys is an error.
+ */
+static int
+keys_read(const char *path, struct sign_key *table, size_t *n, size_t idmax,
+    char *err, size_t errlen)
+{
+	FILE	*fp;
+	char	 line[512], *nl;
+	int	 lineno;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	*n = 0;
+	lineno = 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (*n == RN_AUTH_KEYS_MAX ||
+		    sign_key_parse(&table[*n], line) == -1 ||
+		    strlen(table[*n].id) >= idmax) {
+			snprintf(err, errlen, "%s:%d: not an 'id:hexsecret' "
+			    "key (16-64 bytes, id under %zu bytes) or too "
+			    "many keys", path, lineno, idmax);
+			sodium_memzero(line, sizeof(line));
+			(void)fclose(fp);
+			return (-1);
+		}
+		(*n)++;
+	}
+	sodium_memzero(line, sizeof(line));
+	(void)fclose(fp);
+	if (*n == 0) {
+		snprintf(err, errlen, "%s: no keys", path);
+		return (-1);
+	}
+	return (0);
 }
 
 int
@@ -139,13 +185,21 @@ enum sign_verdict
 rn_auth_verify(const struct sign_request *req, int64_t now,
     const char **client)
 {
+	return (verify_with(keys, nkeys, req, now, client));
+}
+
+/* One key table against the replay cache every worker shares. */
+static enum sign_verdict
+verify_with(const struct sign_key *table, size_t n,
+    const struct sign_request *req, int64_t now, const char **id)
+{
 	struct sign_replay	 replay;
 	const struct sign_key	*key;
 	enum sign_verdict	 v;
 	int			 rc;
 
-	*client = NULL;
-	if (shared == NULL)
+	*id = NULL;
+	if (shared == NULL || n == 0)
 		return (SIGN_UNKNOWN_KEY);
 
 	rc = pthread_mutex_lock(&shared->lock);
@@ -156,10 +210,10 @@ rn_auth_verify(const struct sign_request *req, int64_t now,
 		return (SIGN_REPLAY_FULL);
 	replay.slots = shared->slots;
 	replay.nslots = REPLAY_SLOTS;
-	v = sign_verify(keys, nkeys, &replay, req, now, &key);
+	v = sign_verify(table, n, &replay, req, now, &key);
 	pthread_mutex_unlock(&shared->lock);
 	if (v == SIGN_OK)
-		*client = key->id;
+		*id = key->id;
 	return (v);
 }
 

@@ -31,6 +31,23 @@ int	rn_auth_load(const char *path, int create, char *err, size_t errlen);
 int	rn_auth_key_file(const char *path, const char *default_id, int create,
 	    struct sign_key *out, char *err, size_t errlen);
 
+/*
+ * Couriers sign like order systems, with keys of their own in a separate
+ * file (couriers_file): a courier key never opens an order-system route
+ * and an order-system key never confirms a delivery.  Courier ids are
+ * shorter than RN_AUTH_COURIER_ID_MAX bytes so that "courier/<id>" fits
+ * the store's client column.  Load after rn_auth_load (it maps the
+ * replay cache both share); with create set and no file, writes one
+ * random key "courier1" (0600).  Returns the number of keys, or -1.
+ */
+#define RN_AUTH_COURIER_ID_MAX	48
+int	rn_auth_load_couriers(const char *path, int create, char *err,
+	    size_t errlen);
+
+/* Checks a courier's signed request; courier id in *courier on OK. */
+enum sign_verdict	rn_auth_verify_courier(const struct sign_request *,
+			    int64_t now, const char **courier);
+
 /* The key webhooks are signed with: the first order-system key. */
 const struct sign_key	*rn_auth_webhook_key(void);
 

@@ -109,6 +109,21 @@ static const struct key keys[] = {
 	INT("retention_days", retention_days, 1, 3650, "90"),
 	INT("maintenance_s", maintenance_s, 1, 86400, "60"),
 
+	/* Courier confirmation at delivery (service/delivery.c). */
+	OTHER("couriers_file", KEY_OPTSTR, couriers_file, ""),
+	INT("delivery_body_max_bytes", delivery_body_max_bytes, 1024,
+	    (int64_t)256 * MIB, "8388608"),
+	INT("delivery_photo_max_bytes", delivery_photo_max_bytes, 1024,
+	    (int64_t)256 * MIB, "6291456"),
+	INT("delivery_chip_max_bytes", delivery_chip_max_bytes, 1024,
+	    16 * MIB, "262144"),
+	INT("delivery_attempts_max", delivery_attempts_max, 1, 20, "3"),
+	INT("delivery_deadline_ms", delivery_deadline_ms, 1000, 600000,
+	    "20000"),
+	REAL("delivery_face_min", delivery_face_min, -1, 1, "0.45"),
+	REAL("delivery_chip_min", delivery_chip_min, -1, 1, "0.45"),
+	REAL("delivery_liveness_min", delivery_liveness_min, 0, 1, "0.50"),
+
 	/* Decision rules (service/rules.h); tuned with bench/, not tests. */
 	REAL("face_accept_min", rules.face_accept_min, -1, 1, "0.45"),
 	REAL("face_reject_max", rules.face_reject_max, -1, 1, "0.20"),
@@ -333,6 +348,14 @@ rn_config_validate(struct rn_config *cfg, char *err, size_t errlen)
 		n = snprintf(cfg->keys_dir, sizeof(cfg->keys_dir), "%s/keys",
 		    cfg->state_dir);
 		if (n < 0 || (size_t)n >= sizeof(cfg->keys_dir)) {
+			snprintf(err, errlen, "key 'state_dir': too long");
+			return (-1);
+		}
+	}
+	if (cfg->couriers_file[0] == '\0') {
+		n = snprintf(cfg->couriers_file, sizeof(cfg->couriers_file),
+		    "%s/couriers", cfg->state_dir);
+		if (n < 0 || (size_t)n >= sizeof(cfg->couriers_file)) {
 			snprintf(err, errlen, "key 'state_dir': too long");
 			return (-1);
 		}

@@ -58,6 +58,16 @@ struct rn_config {
 	int64_t		webhook_timeout_ms;
 	int64_t		retention_days;
 	int64_t		maintenance_s;
+	/* Courier confirmation at delivery (service/delivery.c). */
+	char		couriers_file[RN_CONFIG_STR_MAX];
+	int64_t		delivery_body_max_bytes;
+	int64_t		delivery_photo_max_bytes;
+	int64_t		delivery_chip_max_bytes;
+	int64_t		delivery_attempts_max;
+	int64_t		delivery_deadline_ms;
+	double		delivery_face_min;
+	double		delivery_chip_min;
+	double		delivery_liveness_min;
 	struct rn_rules	rules;		/* decision thresholds and caps */
 	char		reason_tiers[RN_CONFIG_STR_MAX];	/* into rules */
 };

@@ -23,6 +23,8 @@ static const char *const route_names[RN_ROUTE_COUNT] = {
 	"/v1/cases/{id}/webhooks/resend",
 	"/c/{id}",
 	"/static/{file}",
+	"/v1/deliveries/{order_ref}/confirm",
+	"/v1/deliveries/{order_ref}",
 };
 
 /* Statuses counted by their own label; anything else is "other". */

@@ -140,6 +140,11 @@ kore_parent_configure(int argc, char **argv)
 		fprintf(stderr, "realname: clients: %s\n", err);
 		exit(1);
 	}
+	if (rn_auth_load_couriers(rn_cfg.couriers_file, 1, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "realname: couriers: %s\n", err);
+		exit(1);
+	}
 	if (store_prepare(err, sizeof(err)) == -1) {
 		fprintf(stderr, "realname: store: %s\n", err);
 		exit(1);

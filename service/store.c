@@ -2165,3 +2165,291 @@ file_read(struct store *h, const char *path, size_t *len)
 	*len = n;
 	return (text);
 }
+
+/*
+ * Courier confirmation at delivery (service/delivery.c).  Kept in one
+ * block: everything below belongs to the delivery feature.
+ */
+
+static const char *const delivery_state_names[STORE_DELIVERY_STATE_COUNT] = {
+	"OPEN", "CONFIRMED", "REVIEW",
+};
+
+static const char *const delivery_result_names[STORE_DELIVERY_RESULT_COUNT] = {
+	"CONFIRMED", "MISMATCH", "REVIEW",
+};
+
+/* The state a delivery is left in by an attempt with this result. */
+static const enum store_delivery_state
+    delivery_state_after[STORE_DELIVERY_RESULT_COUNT] = {
+	[STORE_DELIVERY_RESULT_CONFIRMED] = STORE_DELIVERY_CONFIRMED,
+	[STORE_DELIVERY_RESULT_MISMATCH] = STORE_DELIVERY_OPEN,
+	[STORE_DELIVERY_RESULT_REVIEW] = STORE_DELIVERY_REVIEW,
+};
+
+/* Audit events; the webhook's event is the caller's (ob->event). */
+static const char *const delivery_events[STORE_DELIVERY_RESULT_COUNT] = {
+	"delivery.confirmed", "delivery.mismatch", "delivery.review",
+};
+
+const char *
+store_delivery_state_name(enum store_delivery_state s)
+{
+	if ((unsigned)s >= STORE_DELIVERY_STATE_COUNT)
+		return ("UNKNOWN");
+	return (delivery_state_names[s]);
+}
+
+const char *
+store_delivery_result_name(enum store_delivery_result r)
+{
+	if ((unsigned)r >= STORE_DELIVERY_RESULT_COUNT)
+		return ("UNKNOWN");
+	return (delivery_result_names[r]);
+}
+
+int
+store_case_find_by_order(struct store *h, const char *order_ref,
+    struct store_case *out)
+{
+	struct sres	res;
+	struct sval	p[1];
+	int		ret;
+
+	memset(out, 0, sizeof(*out));
+	if (check_text(h, order_ref, STORE_ORDER_REF_MAX, "order_ref") == -1)
+		return (-1);
+	p[0] = sv_text(order_ref);
+	if (q(h, "SELECT " CASE_COLS " FROM cases WHERE order_ref = $1 "
+	    "ORDER BY CASE WHEN state = 'APPROVED' THEN 0 ELSE 1 END, "
+	    "created_at DESC, id LIMIT 1", p, 1, &res, NULL) == -1)
+		return (-1);
+	if (res.nrows == 0)
+		ret = store_fail(h, STORE_NOT_FOUND, "no case for this order");
+	else
+		ret = case_from_row(h, &res, 0, out);
+	store_res_free(&res);
+	return (ret);
+}
+
+int
+store_delivery_get(struct store *h, const char *order_ref,
+    struct store_delivery *out)
+{
+	struct sres		 res;
+	struct sval		 p[1];
+	const struct scell	*c;
+	int			 ret, i;
+
+	memset(out, 0, sizeof(*out));
+	if (check_text(h, order_ref, STORE_ORDER_REF_MAX, "order_ref") == -1)
+		return (-1);
+	p[0] = sv_text(order_ref);
+	if (q(h, "SELECT order_ref, case_id, state, attempts, last_result, "
+	    "last_courier, created_at, updated_at, confirmed_at, "
+	    "last_reasons FROM delivery_confirmations WHERE order_ref = $1",
+	    p, 1, &res, NULL) == -1)
+		return (-1);
+	if (res.nrows == 0) {
+		store_res_free(&res);
+		return (store_fail(h, STORE_NOT_FOUND, "no delivery attempt "
+		    "for this order"));
+	}
+	ret = -1;
+	if (cell_copy(h, &res, 0, 0, out->order_ref, sizeof(out->order_ref),
+	    "order_ref") == -1 ||
+	    cell_copy(h, &res, 0, 1, out->case_id, sizeof(out->case_id),
+	    "case_id") == -1 ||
+	    cell_copy(h, &res, 0, 5, out->last_courier,
+	    sizeof(out->last_courier), "last_courier") == -1)
+		goto cleanup;
+	if ((i = name_index(delivery_state_names, STORE_DELIVERY_STATE_COUNT,
+	    store_res_cell(&res, 0, 2)->p)) == -1) {
+		(void)store_fail(h, STORE_INTERNAL, "delivery has an unknown "
+		    "state");
+		goto cleanup;
+	}
+	out->state = (enum store_delivery_state)i;
+	out->attempts = (int)cell_int(&res, 0, 3);
+	c = store_res_cell(&res, 0, 4);
+	if (!c->null) {
+		if ((i = name_index(delivery_result_names,
+		    STORE_DELIVERY_RESULT_COUNT, c->p)) == -1) {
+			(void)store_fail(h, STORE_INTERNAL, "delivery has an "
+			    "unknown result");
+			goto cleanup;
+		}
+		out->has_result = 1;
+		out->last_result = (enum store_delivery_result)i;
+	}
+	out->created_at = cell_int(&res, 0, 6);
+	out->updated_at = cell_int(&res, 0, 7);
+	out->confirmed_at = cell_int(&res, 0, 8);
+	if (!store_res_cell(&res, 0, 9)->null &&
+	    (out->last_reasons = cell_dup(h, &res, 0, 9)) == NULL)
+		goto cleanup;
+	ret = 0;
+
+cleanup:
+	store_res_free(&res);
+	return (ret);
+}
+
+void
+store_delivery_release(struct store_delivery *d)
+{
+	free(d->last_reasons);
+	d->last_reasons = NULL;
+}
+
+int
+store_delivery_record(struct store *h, const struct store_delivery_attempt *a,
+    int expected_attempts, const struct store_outbox_new *ob, int64_t now,
+    int *attempt_no)
+{
+	struct sval			p[10];
+	char				aid[STORE_ID_LEN + 1];
+	char				oid[STORE_ID_LEN + 1];
+	char				detail[160], actor[STORE_OWNER_MAX];
+	enum store_delivery_state	to;
+	int64_t				changes;
+
+	if (a == NULL || (unsigned)a->result >= STORE_DELIVERY_RESULT_COUNT ||
+	    expected_attempts < 0)
+		return (store_fail(h, STORE_INVALID, "delivery: bad attempt"));
+	if (check_text(h, a->order_ref, STORE_ORDER_REF_MAX,
+	    "order_ref") == -1 || check_id(h, a->case_id) == -1 ||
+	    check_text(h, a->courier_id, STORE_CLIENT_MAX,
+	    "courier_id") == -1 ||
+	    check_text(h, a->figures, SIZE_MAX, "figures") == -1 ||
+	    check_text(h, a->reasons, SIZE_MAX, "reasons") == -1 ||
+	    ob == NULL ||
+	    check_text(h, ob->event, STORE_EVENT_MAX, "event") == -1 ||
+	    check_text(h, ob->url, STORE_URL_MAX, "url") == -1 ||
+	    check_text(h, ob->payload, SIZE_MAX, "payload") == -1)
+		return (-1);
+	if (new_id(h, aid) == -1 || new_id(h, oid) == -1)
+		return (-1);
+	to = delivery_state_after[a->result];
+
+	p[0] = sv_text(a->order_ref);
+	p[1] = sv_text(a->case_id);
+	p[2] = sv_int(now);
+	p[3] = sv_int(expected_attempts);
+	p[4] = sv_text(delivery_state_names[to]);
+	p[5] = sv_text(delivery_result_names[a->result]);
+	p[6] = sv_text(a->reasons);
+	p[7] = sv_text(a->courier_id);
+	if (tx_begin(h) == -1)
+		return (-1);
+	if (q(h, "INSERT INTO delivery_confirmations (order_ref, case_id, "
+	    "state, attempts, created_at, updated_at) VALUES ($1, $2, 'OPEN', "
+	    "0, $3, $3) ON CONFLICT (order_ref) DO NOTHING", p, 3, NULL,
+	    NULL) == -1)
+		return (tx_abort(h));
+	/* The compare-and-set: still open, nobody counted in between. */
+	if (q(h, to == STORE_DELIVERY_CONFIRMED ?
+	    "UPDATE delivery_confirmations SET attempts = attempts + 1, "
+	    "state = $5, last_result = $6, last_reasons = $7, "
+	    "last_courier = $8, updated_at = $3, case_id = $2, "
+	    "confirmed_at = $3 "
+	    "WHERE order_ref = $1 AND state = 'OPEN' AND attempts = $4" :
+	    "UPDATE delivery_confirmations SET attempts = attempts + 1, "
+	    "state = $5, last_result = $6, last_reasons = $7, "
+	    "last_courier = $8, updated_at = $3, case_id = $2 "
+	    "WHERE order_ref = $1 AND state = 'OPEN' AND attempts = $4",
+	    p, 8, NULL, &changes) == -1)
+		return (tx_abort(h));
+	if (changes != 1) {
+		(void)tx_abort(h);
+		return (store_fail(h, STORE_CONFLICT, "delivery: no longer "
+		    "open, or another attempt was counted"));
+	}
+
+	p[0] = sv_text(oid);
+	p[1] = sv_text(a->case_id);
+	p[2] = sv_text(ob->event);
+	p[3] = sv_text(ob->url);
+	p[4] = sv_text(ob->payload);
+	p[5] = sv_int(now);
+	if (q(h, "INSERT INTO outbox (id, case_id, event, url, payload, "
+	    "state, attempts, next_attempt_at, created_at) VALUES ($1, $2, "
+	    "$3, $4, $5, 'PENDING', 0, $6, $6)", p, 6, NULL, NULL) == -1)
+		return (tx_abort(h));
+
+	p[0] = sv_text(aid);
+	p[1] = sv_text(a->order_ref);
+	p[2] = sv_int(expected_attempts + 1);
+	p[3] = sv_text(a->case_id);
+	p[4] = sv_text(a->courier_id);
+	p[5] = sv_text(delivery_result_names[a->result]);
+	p[6] = sv_text(a->figures);
+	p[7] = sv_text(a->reasons);
+	p[8] = sv_text(oid);
+	p[9] = sv_int(now);
+	if (q(h, "INSERT INTO delivery_attempts (id, order_ref, attempt, "
+	    "case_id, courier_id, result, figures, reasons, outbox_id, "
+	    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	    p, 10, NULL, NULL) == -1)
+		return (tx_abort(h));
+
+	(void)snprintf(actor, sizeof(actor), "courier:%s", a->courier_id);
+	(void)snprintf(detail, sizeof(detail), "{\"attempt_id\":\"%s\","
+	    "\"attempt\":%d,\"result\":\"%s\",\"to\":\"%s\"}", aid,
+	    expected_attempts + 1, delivery_result_names[a->result],
+	    delivery_state_names[to]);
+	if (audit_append_tx(h, a->case_id, actor, delivery_events[a->result],
+	    detail, now) == -1)
+		return (tx_abort(h));
+	if (tx_commit(h) == -1)
+		return (-1);
+	if (attempt_no != NULL)
+		*attempt_no = expected_attempts + 1;
+	return (0);
+}
+
+int
+store_face_get(struct store *h, const char *case_id, float *emb,
+    size_t dims)
+{
+	struct sres		 res;
+	struct sval		 p[1];
+	const struct scell	*c;
+	const unsigned char	*b;
+	uint32_t		 u;
+	size_t			 i;
+	int			 ret;
+
+	if (emb == NULL || dims == 0 || dims > STORE_FACE_DIMS_MAX)
+		return (store_fail(h, STORE_INVALID, "face: %zu dimensions",
+		    dims));
+	if (check_id(h, case_id) == -1)
+		return (-1);
+	p[0] = sv_text(case_id);
+	if (q(h, "SELECT dims, embedding FROM case_faces WHERE case_id = $1",
+	    p, 1, &res, NULL) == -1)
+		return (-1);
+	ret = 0;
+	if (res.nrows == 0) {
+		ret = store_fail(h, STORE_NOT_FOUND, "no face stored for this "
+		    "case");
+		goto cleanup;
+	}
+	c = store_res_cell(&res, 0, 1);
+	if ((size_t)cell_int(&res, 0, 0) != dims || c->null ||
+	    c->len != dims * 4) {
+		ret = store_fail(h, STORE_INTERNAL, "stored face has another "
+		    "size");
+		goto cleanup;
+	}
+	b = (const unsigned char *)c->p;
+	for (i = 0; i < dims; i++) {
+		u = (uint32_t)b[i * 4] | (uint32_t)b[i * 4 + 1] << 8 |
+		    (uint32_t)b[i * 4 + 2] << 16 | (uint32_t)b[i * 4 + 3] << 24;
+		memcpy(&emb[i], &u, sizeof(u));
+	}
+
+cleanup:
+	store_res_free(&res);
+	return (ret);
+}

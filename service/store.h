@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* The newest migration this code needs (deploy/sql/<backend>/). */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 #define STORE_ERR_MAX		512
 #define STORE_ID_LEN		32	/* hex of 128 random bits */
@@ -392,5 +392,86 @@ int	store_counter_add(struct store *, const char *key, const char *day,
 
 /* Cases by state and outbox rows by state, for /readyz and /metrics. */
 int	store_counts(struct store *, int64_t now, struct store_counts *);
+
+/*
+ * Courier confirmation at delivery (service/delivery.c), kept apart from
+ * the case lifecycle above.  One delivery per order reference, tied to
+ * the approved case it confirms; it advances only by
+ * store_delivery_record(), a compare-and-set on its attempt count.
+ */
+enum store_delivery_state {
+	STORE_DELIVERY_OPEN = 0,	/* no attempt yet, or only mismatches */
+	STORE_DELIVERY_CONFIRMED,	/* final */
+	STORE_DELIVERY_REVIEW,		/* final: a person decides */
+	STORE_DELIVERY_STATE_COUNT
+};
+
+enum store_delivery_result {
+	STORE_DELIVERY_RESULT_CONFIRMED = 0,
+	STORE_DELIVERY_RESULT_MISMATCH,
+	STORE_DELIVERY_RESULT_REVIEW,
+	STORE_DELIVERY_RESULT_COUNT
+};
+
+struct store_delivery {
+	char				 order_ref[STORE_ORDER_REF_MAX];
+	char				 case_id[STORE_ID_LEN + 1];
+	enum store_delivery_state	 state;
+	int				 attempts;
+	int				 has_result;	/* 0: no attempt yet */
+	enum store_delivery_result	 last_result;
+	char				 last_courier[STORE_CLIENT_MAX];
+	int64_t				 created_at;
+	int64_t				 updated_at;
+	int64_t				 confirmed_at;	/* 0: not confirmed */
+	char				*last_reasons;	/* JSON or NULL */
+};
+
+/* One courier attempt, as store_delivery_record() writes it. */
+struct store_delivery_attempt {
+	const char			*order_ref;
+	const char			*case_id;	/* the approved case */
+	const char			*courier_id;
+	enum store_delivery_result	 result;
+	const char			*figures;	/* JSON */
+	const char			*reasons;	/* JSON */
+};
+
+const char	*store_delivery_state_name(enum store_delivery_state);
+const char	*store_delivery_result_name(enum store_delivery_result);
+
+/*
+ * The case an order's delivery confirms: the newest APPROVED case with
+ * this order reference, or else the newest case of any state (the
+ * caller tells the courier it is not approved).  STORE_NOT_FOUND when
+ * the order has no case.  Release with store_case_release.
+ */
+int	store_case_find_by_order(struct store *, const char *order_ref,
+	    struct store_case *out);
+
+/* The delivery of an order; STORE_NOT_FOUND before its first attempt. */
+int	store_delivery_get(struct store *, const char *order_ref,
+	    struct store_delivery *out);
+void	store_delivery_release(struct store_delivery *);
+
+/*
+ * Records one attempt in one transaction: the delivery row (made at the
+ * first attempt), the attempt row, the webhook outbox row and the audit
+ * row.  Only while the delivery is OPEN with exactly expected_attempts
+ * attempts (else STORE_CONFLICT and nothing is written): two couriers, or
+ * two retries racing, never both count.  CONFIRMED and REVIEW results are
+ * final.  attempt_no (may be NULL) receives the attempt's number.
+ */
+int	store_delivery_record(struct store *,
+	    const struct store_delivery_attempt *, int expected_attempts,
+	    const struct store_outbox_new *, int64_t now, int *attempt_no);
+
+/*
+ * The live face embedding stored for a case (store_face_put): dims
+ * floats into emb.  STORE_NOT_FOUND when none was stored;
+ * STORE_INTERNAL when it has another size.
+ */
+int	store_face_get(struct store *, const char *case_id, float *emb,
+	    size_t dims);
 
 #endif

@@ -1013,7 +1013,7 @@ test_migrations_run_twice_are_a_no_op(void **state)
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
 	assert_non_null(strstr(store_error(fx->h), "changed"));
 	/* A directory short of what the code needs is refused. */
-	(void)snprintf(cmd, sizeof(cmd), "rm %s/0003_*.sql", sub);
+	(void)snprintf(cmd, sizeof(cmd), "rm %s/000[3-9]_*.sql", sub);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_migrate(fx->h, dir, &applied), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
