@@ -309,6 +309,37 @@ async function main() {
 		await page3.screenshot({ path: join(shots, '10-rejected.png'), fullPage: true });
 		await page3.close();
 
+		// The ID check does not answer: the case waits (parked), then a
+		// person reviews it; the page says so.  Last, so the breaker this
+		// opens touches no other case.
+		const faults = await launcher.open('faults status=503');
+		ok(faults.ok === true, 'the sandbox now fails every ID check');
+		const slow = await launcher.open('open');
+		const page4 = await context.newPage();
+		page4.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+		await page4.goto(slow.hosted_url, { waitUntil: 'load' });
+		await page4.waitForSelector('#capture:not([hidden])', { timeout: 15000 });
+		for (const side of ['front', 'back', 'holding']) {
+			await page4.setInputFiles(`#file-${side}`, env.photos[side]);
+			await page4.waitForSelector(`#step-${side}[data-state="accepted"]`, { timeout: 60000 });
+		}
+		await page4.click('#submit');
+		await page4.waitForSelector('#screen-status:not([hidden])', { timeout: 10000 });
+		const parked = await page4.waitForSelector('#screen-status[data-state="parked"]', { timeout: 30000 }).then(() => true, () => false);
+		if (parked)
+			await page4.screenshot({ path: join(shots, '11-parked.png'), fullPage: true });
+		await page4.waitForSelector('#screen-final:not([hidden])', { timeout: 90000 });
+		const rv = await page4.evaluate(() => ({
+			outcome: document.querySelector('#screen-final').dataset.outcome,
+			title: document.querySelector('#final-title').textContent,
+			next: document.querySelector('#final-next').textContent,
+		}));
+		ok(rv.outcome === 'review' && rv.title === '人工审核中' && /人工核对/.test(rv.next),
+			`no answer from the ID check: the page shows the case in review${parked ? ' (after showing it waiting)' : ''}`, JSON.stringify(rv));
+		await page4.screenshot({ path: join(shots, '12-review.png'), fullPage: true });
+		await page4.close();
+		await launcher.open('faults none');
+
 		// A stolen or mistyped link.
 		const other = await launcher.open();
 		const page2 = await context.newPage();

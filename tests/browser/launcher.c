@@ -13,6 +13,10 @@
  *   open-other-name
  *            the same, declaring a name that is not the person's (the
  *            ID check answers 不一致)
+ *   faults SPEC
+ *            sets the sandbox's fault schedule for every call
+ *            (service/sandbox/fault.h; "none" clears it), prints
+ *            {"ok":true}
  * and stops everything at end of input.
  */
 
@@ -197,7 +201,7 @@ main(int argc, char *argv[])
 	FILE			*fp;
 	const char		*data;
 	char			 err[256], registry[1024], extra[2048];
-	char			 keyfile[512], hex[200], line[64];
+	char			 keyfile[512], hex[200], line[128];
 	int			 ret = 1;
 
 	if (argc != 2) {
@@ -249,8 +253,10 @@ main(int argc, char *argv[])
 	(void)chmod(keyfile, 0600);
 	snprintf(extra, sizeof(extra), "poll_ms = 50\nidcheck_url = "
 	    "http://127.0.0.1:%d\nidcheck_key_file = %s\n"
-	    "web_dir = %s/assets/web\n", sbx.h.port, keyfile,
-	    harness_source_root());
+	    "web_dir = %s/assets/web\n"
+	    /* A case the ID check cannot answer goes to review quickly. */
+	    "park_retry_s = 1\nupstream_deadline_s = 2\n", sbx.h.port,
+	    keyfile, harness_source_root());
 	if (harness_start(&kore, extra) == -1) {
 		fprintf(stderr, "# kore did not start\n");
 		goto done;
@@ -276,6 +282,12 @@ main(int argc, char *argv[])
 		    -1) || (!strcmp(line, "open-other-name\n") &&
 		    open_case(&kore, &shop, 1) == -1)) {
 			printf("{\"error\":\"open failed\"}\n");
+			fflush(stdout);
+		}
+		if (!strncmp(line, "faults ", 7)) {
+			line[strcspn(line, "\n")] = '\0';
+			printf("{\"ok\":%s}\n", sandbox_schedule(&sbx,
+			    line + 7) == 0 ? "true" : "false");
 			fflush(stdout);
 		}
 	}

@@ -54,7 +54,7 @@
 			'stage.decided': '得出结果',
 			'state.submitted': '已提交，正在排队核验。',
 			'state.processing': '正在核对您的证件和照片…',
-			'state.parked': '正在等待公安身份核查结果，请稍候…',
+			'state.parked': '正在等待身份核查结果，请稍候…',
 			'privacy': '照片仅用于本次实名认证，传输加密，按规定期限保存后删除。',
 			'preparing': '正在处理照片…',
 			'uploading': '正在上传 {p}%',
@@ -76,7 +76,7 @@
 			'final.rejected.retry': '请按上面的提示核对后，回到订单页面重新发起认证。',
 			'final.rejected.final': '很抱歉，此订单无法办理。如有疑问请联系客服。',
 			'final.review': '人工审核中',
-			'final.review.next': '我们需要人工核对您的资料，通常会在一个工作日内完成，结果将通过短信通知您。您也可以保持此页面打开。',
+			'final.review.next': '我们需要人工核对您的资料。审核完成后，结果会显示在此页面，商家也会通知您。',
 			'final.expired': '认证已过期',
 			'final.expired.next': '请回到订单页面重新发起认证。',
 			'error.token': '链接无效或已过期',
@@ -144,7 +144,7 @@
 			'final.rejected.retry': 'Please check what is said above, then start the verification again from your order page.',
 			'final.rejected.final': 'Sorry, this order cannot go ahead. Please contact customer service if you have questions.',
 			'final.review': 'Being reviewed',
-			'final.review.next': 'A member of our team needs to check your details, usually within one working day. We will tell you the result by SMS. You can also keep this page open.',
+			'final.review.next': 'A member of our team needs to check your details. When they are done, the result will show on this page and the shop will let you know.',
 			'final.expired': 'Verification expired',
 			'final.expired.next': 'Please start the verification again from your order page.',
 			'error.token': 'This link is not valid or has expired',
@@ -620,7 +620,8 @@
 
 		$('#screen-final').setAttribute('data-outcome', c.state);
 		$('#final-icon-use').setAttribute('href',
-		    c.state === 'approved' ? '#ok' : '#no');
+		    c.state === 'approved' ? '#ok' :
+		    (c.state === 'review' ? '#wait' : '#no'));
 		$('#final-title').textContent = t('final.' + c.state);
 		list.textContent = '';
 		if (c.state === 'rejected') {
