@@ -134,6 +134,11 @@ static const struct key keys[] = {
 	INTF("id_cap", rules.id_cap, 1, 100, "5"),
 	INTF("min_age", rules.min_age, 0, 120, "16"),
 	OTHER("reason_tiers", KEY_OPTSTR, reason_tiers, ""),
+	/* The TLS front (nginx, deploy/nginx.conf.in); Kore has no TLS. */
+	INT("tls_listen_port", tls_listen_port, 1, 65535, "443"),
+	OTHER("tls_server_name", KEY_STR, tls_server_name, "_"),
+	OTHER("tls_cert_file", KEY_OPTSTR, tls_cert_file, ""),
+	OTHER("tls_key_file", KEY_OPTSTR, tls_key_file, ""),
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -323,47 +328,31 @@ cleanup:
 int
 rn_config_validate(struct rn_config *cfg, char *err, size_t errlen)
 {
-	char	tiers_err[160];
-	int	n;
+	/* Where each optional path lives when it is left empty. */
+	static const struct {
+		size_t		 offset;
+		const char	*fmt;
+	} derived[] = {
+		{ OFF(store_url), "sqlite:%s/realname.db" },
+		{ OFF(idcheck_key_file), "%s/idcheck.key" },
+		{ OFF(keys_dir), "%s/keys" },
+		{ OFF(couriers_file), "%s/couriers" },
+		{ OFF(clients_file), "%s/clients" },
+		{ OFF(tls_cert_file), "%s/tls/cert.pem" },
+		{ OFF(tls_key_file), "%s/tls/key.pem" },
+	};
+	char	 tiers_err[160], *field;
+	size_t	 i;
+	int	 n;
 
 	/* Keys left empty live under state_dir. */
-	if (cfg->store_url[0] == '\0') {
-		n = snprintf(cfg->store_url, sizeof(cfg->store_url),
-		    "sqlite:%s/realname.db", cfg->state_dir);
-		if (n < 0 || (size_t)n >= sizeof(cfg->store_url)) {
-			snprintf(err, errlen, "key 'state_dir': too long");
-			return (-1);
-		}
-	}
-	if (cfg->idcheck_key_file[0] == '\0') {
-		n = snprintf(cfg->idcheck_key_file,
-		    sizeof(cfg->idcheck_key_file), "%s/idcheck.key",
+	for (i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
+		field = (char *)cfg + derived[i].offset;
+		if (field[0] != '\0')
+			continue;
+		n = snprintf(field, RN_CONFIG_STR_MAX, derived[i].fmt,
 		    cfg->state_dir);
-		if (n < 0 || (size_t)n >= sizeof(cfg->idcheck_key_file)) {
-			snprintf(err, errlen, "key 'state_dir': too long");
-			return (-1);
-		}
-	}
-	if (cfg->keys_dir[0] == '\0') {
-		n = snprintf(cfg->keys_dir, sizeof(cfg->keys_dir), "%s/keys",
-		    cfg->state_dir);
-		if (n < 0 || (size_t)n >= sizeof(cfg->keys_dir)) {
-			snprintf(err, errlen, "key 'state_dir': too long");
-			return (-1);
-		}
-	}
-	if (cfg->couriers_file[0] == '\0') {
-		n = snprintf(cfg->couriers_file, sizeof(cfg->couriers_file),
-		    "%s/couriers", cfg->state_dir);
-		if (n < 0 || (size_t)n >= sizeof(cfg->couriers_file)) {
-			snprintf(err, errlen, "key 'state_dir': too long");
-			return (-1);
-		}
-	}
-	if (cfg->clients_file[0] == '\0') {
-		n = snprintf(cfg->clients_file, sizeof(cfg->clients_file),
-		    "%s/clients", cfg->state_dir);
-		if (n < 0 || (size_t)n >= sizeof(cfg->clients_file)) {
+		if (n < 0 || n >= RN_CONFIG_STR_MAX) {
 			snprintf(err, errlen, "key 'state_dir': too long");
 			return (-1);
 		}

@@ -70,6 +70,10 @@ struct rn_config {
 	double		delivery_liveness_min;
 	struct rn_rules	rules;		/* decision thresholds and caps */
 	char		reason_tiers[RN_CONFIG_STR_MAX];	/* into rules */
+	int64_t		tls_listen_port;
+	char		tls_server_name[RN_CONFIG_STR_MAX];
+	char		tls_cert_file[RN_CONFIG_STR_MAX];
+	char		tls_key_file[RN_CONFIG_STR_MAX];
 };
 
 /* Fills every key with its embedded default. */
