@@ -85,9 +85,12 @@ rn_web_static(struct http_request *req)
 	if (api_begin(req, RN_ROUTE_WEB_STATIC, HTTP_METHOD_GET |
 	    HTTP_METHOD_HEAD) == NULL)
 		return (KORE_RESULT_OK);
+	/* The route admits only this prefix; checked again all the same. */
+	if (strncmp(req->path, STATIC_PREFIX, strlen(STATIC_PREFIX)) != 0)
+		return (api_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
+		    "no such file"));
 	name = req->path + strlen(STATIC_PREFIX);
-	if (strncmp(req->path, STATIC_PREFIX, strlen(STATIC_PREFIX)) != 0 ||
-	    !web_loaded || (f = rn_webfiles_find(&web, name)) == NULL ||
+	if (!web_loaded || (f = rn_webfiles_find(&web, name)) == NULL ||
 	    f->is_page)
 		return (api_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
 		    "no such file"));
