@@ -93,10 +93,11 @@ harness_start_late(struct harness *h, const char *extra, const char *late)
 	    "state_dir = %s\nmodels_dir = %s/assets/models\n"
 	    "module_path = %s/service/realname.so\nworkers = 2\n"
 	    "migrations_dir = %s/deploy/sql\nclients_file = %s/clients\n"
-	    "store_url = %s\n"
+	    "store_url = %s\nweb_dir = %s/assets/web\n"
 	    "task_threads = 2\n%s\n", h->port, h->port, h->dir,
 	    harness_source_root(), harness_build_root(),
 	    harness_source_root(), h->dir, h->store_url,
+	    harness_source_root(),
 	    extra != NULL ? extra : "");
 	fclose(fp);
 
@@ -322,7 +323,16 @@ harness_http_h(const struct harness *h, const char *method, const char *path,
 	memset(r, 0, sizeof(*r));
 	if ((c = curl_easy_init()) == NULL)
 		return (-1);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", h->port, path);
+	if (h->ca_file[0] != '\0') {
+		/* Through a TLS front whose certificate names localhost. */
+		snprintf(url, sizeof(url), "https://localhost:%d%s", h->port,
+		    path);
+		(void)curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+		(void)curl_easy_setopt(c, CURLOPT_SSLVERSION,
+		    (long)h->tls_version);
+	} else
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", h->port,
+		    path);
 	bf = open_memstream(&r->body, &r->len);
 	hf = open_memstream(&r->headers, &hlen);
 	hdrs = curl_slist_append(NULL, "Expect:");

@@ -21,6 +21,12 @@ struct harness {
 	char	 log[256];		/* kore's stdout + stderr */
 	int	 exit_status;		/* after harness_stop */
 	char	 store_url[512];	/* what the service was given */
+	/*
+	 * Set: the HTTP calls speak https to localhost:port (a TLS front),
+	 * trusting this CA file, with CURLOPT_SSLVERSION tls_version.
+	 */
+	char	 ca_file[256];
+	long	 tls_version;
 };
 
 struct http_reply {
