@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <sodium.h>
@@ -106,11 +108,24 @@ KORE_SECCOMP_FILTER("realname",
 void
 kore_parent_configure(int argc, char **argv)
 {
+	static const struct rlimit	no_core = { 0, 0 };
 	const char	*path;
 	char		 err[RN_CONFIG_ERR_MAX], keys[RN_CONFIG_STR_MAX + 8];
 
 	(void)argc;
 	(void)argv;
+
+	/*
+	 * A worker's memory holds keys, photos, names and numbers: no core
+	 * file, and no ptrace or /proc/<pid>/mem for other users.  Workers
+	 * inherit both from the parent across fork.
+	 */
+	if (setrlimit(RLIMIT_CORE, &no_core) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		fprintf(stderr, "realname: cannot disable core dumps: %s\n",
+		    strerror(errno));
+		exit(1);
+	}
 
 	rn_config_defaults(&rn_cfg);
 	if ((path = getenv("REALNAME_CONFIG")) != NULL && *path != '\0') {

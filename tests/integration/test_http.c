@@ -355,6 +355,44 @@ test_first_run_creates_private_master_key(void **state)
 	assert_int_equal(keys, 1);
 }
 
+/* Each worker's core file limit is 0, soft and hard. */
+static void
+test_workers_never_dump_core(void **state)
+{
+	char	 path[128], line[256];
+	FILE	*fp;
+	int	 pid, workers, core_zero;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+	    (int)main_kore.pid, (int)main_kore.pid);
+	assert_non_null(fp = fopen(path, "r"));
+	workers = 0;
+	while (fscanf(fp, "%d", &pid) == 1) {
+		FILE	*lf;
+		char	 lpath[64];
+
+		snprintf(lpath, sizeof(lpath), "/proc/%d/limits", pid);
+		assert_non_null(lf = fopen(lpath, "r"));
+		core_zero = 0;
+		while (fgets(line, sizeof(line), lf) != NULL) {
+			char	soft[32], hard[32];
+
+			/* Both limits: a hard limit of 0 cannot be raised. */
+			if (strncmp(line, "Max core file size", 18) == 0 &&
+			    sscanf(line + 18, "%31s %31s", soft, hard) == 2)
+				core_zero = !strcmp(soft, "0") &&
+				    !strcmp(hard, "0");
+		}
+		fclose(lf);
+		assert_true(core_zero);
+		workers++;
+	}
+	fclose(fp);
+	/* workers = 2 in the harness configuration. */
+	assert_true(workers >= 2);
+}
+
 static void
 test_main_log_is_clean(void **state)
 {
@@ -379,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_readyz_is_503_when_models_are_missing),
 		cmocka_unit_test(test_seccomp_tracing_finds_no_violation),
 		cmocka_unit_test(test_first_run_creates_private_master_key),
+		cmocka_unit_test(test_workers_never_dump_core),
 		cmocka_unit_test(test_main_log_is_clean),
 	};
 
