@@ -2453,3 +2453,14 @@ cleanup:
 	store_res_free(&res);
 	return (ret);
 }
+
+/*
+ * For the store's other files (store_review.c): the audit row of a
+ * change they make inside their own transaction.
+ */
+int
+store_audit_append_tx(struct store *h, const char *case_id,
+    const char *actor, const char *event, const char *detail, int64_t now)
+{
+	return (audit_append_tx(h, case_id, actor, event, detail, now));
+}

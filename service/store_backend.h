@@ -89,6 +89,11 @@ extern const struct store_backend	store_backend_pg;
 int	store_fail(struct store *, enum store_code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
+/* Appends an audit row inside the caller's open transaction. */
+int	store_audit_append_tx(struct store *, const char *case_id,
+	    const char *actor, const char *event, const char *detail,
+	    int64_t now);
+
 void	store_res_free(struct sres *);
 const struct scell	*store_res_cell(const struct sres *, size_t row,
 			    size_t col);
