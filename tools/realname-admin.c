@@ -7,6 +7,14 @@
  *   realname-admin sign METHOD PATH [BODY_FILE]
  *	prints the three signature headers for a request, signed with the
  *	first key of clients_file, as curl -H arguments, one per line.
+ *   realname-admin reviewer add NAME reviewer|supervisor|auditor
+ *   realname-admin reviewer reset NAME
+ *	add a console reviewer, or give one a new password (which also
+ *	unlocks the account and ends its sessions).  The password is read
+ *	from standard input (one line; never from the command line, which
+ *	other users can see), at least 10 characters.
+ *   realname-admin reviewer disable|enable NAME
+ *   realname-admin reviewer list
  *
  * The configuration comes from $REALNAME_CONFIG (or the embedded
  * defaults), as for the service.  Exit status: 0 ok, 1 usage, 2 bad
@@ -17,14 +25,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "auth.h"
 #include "config.h"
 #include "sign.h"
+#include "review_auth.h"
 #include "store.h"
+#include "store_review.h"
+
+#define ADMIN_ACTOR	"admin:cli"
 
 static int	audit_verify(const struct rn_config *);
+static int	reviewer(const struct rn_config *, int, char **);
+static int	read_password(char *, size_t);
 static int	sign(const struct rn_config *, int, char **);
 static void	usage(void);
 
@@ -51,6 +69,8 @@ main(int argc, char **argv)
 		return (audit_verify(&cfg));
 	if (!strcmp(argv[1], "sign") && (argc == 4 || argc == 5))
 		return (sign(&cfg, argc - 2, argv + 2));
+	if (!strcmp(argv[1], "reviewer") && argc >= 3)
+		return (reviewer(&cfg, argc - 2, argv + 2));
 	usage();
 	return (1);
 }
@@ -135,10 +155,139 @@ sign(const struct rn_config *cfg, int argc, char **argv)
 	return (0);
 }
 
+/*
+ * Reviewer accounts.  The schema is brought up to date first (the same
+ * migrations the service applies at start), so reviewers can be added
+ * before the service ever ran.
+ */
+static int
+reviewer(const struct rn_config *cfg, int argc, char **argv)
+{
+	struct store		*st;
+	struct store_reviewer	*list;
+	enum store_role		 role;
+	char			 pw[RN_REVIEW_PASSWORD_MAX + 2];
+	char			 hash[STORE_PWHASH_MAX];
+	size_t			 n, i;
+	int			 ret;
+	int64_t			 now;
+
+	role = STORE_ROLE_REVIEWER;
+	if (!(argc == 3 && !strcmp(argv[0], "add") &&
+	    store_role_parse(argv[2], &role) == 0) &&
+	    !(argc == 2 && (!strcmp(argv[0], "reset") ||
+	    !strcmp(argv[0], "disable") || !strcmp(argv[0], "enable"))) &&
+	    !(argc == 1 && !strcmp(argv[0], "list")))
+		usage();
+	if (argc >= 2 && !store_reviewer_name_valid(argv[1])) {
+		fprintf(stderr, "realname-admin: reviewer names are 1 to 63 "
+		    "of a-z 0-9 . _ -, starting with a letter or digit\n");
+		return (1);
+	}
+	hash[0] = '\0';
+	if (!strcmp(argv[0], "add") || !strcmp(argv[0], "reset")) {
+		if (read_password(pw, sizeof(pw)) == -1)
+			return (2);
+		ret = rn_review_password_hash(pw, hash);
+		sodium_memzero(pw, sizeof(pw));
+		if (ret == -1) {
+			fprintf(stderr, "realname-admin: the password must be "
+			    "%d to %d characters\n", RN_REVIEW_PASSWORD_MIN,
+			    RN_REVIEW_PASSWORD_MAX);
+			return (2);
+		}
+	}
+
+	if (store_open(&st, cfg->store_url) == -1 ||
+	    store_migrate(st, cfg->migrations_dir, NULL) == -1) {
+		fprintf(stderr, "realname-admin: store: %s\n",
+		    st ? store_error(st) : "out of memory");
+		store_close(st);
+		return (4);
+	}
+	now = store_now_ms();
+	ret = 0;
+	if (!strcmp(argv[0], "add"))
+		ret = store_reviewer_add(st, argv[1], role, hash, ADMIN_ACTOR,
+		    now);
+	else if (!strcmp(argv[0], "reset"))
+		ret = store_reviewer_reset(st, argv[1], hash, ADMIN_ACTOR,
+		    now);
+	else if (!strcmp(argv[0], "disable") || !strcmp(argv[0], "enable"))
+		ret = store_reviewer_disable(st, argv[1],
+		    !strcmp(argv[0], "disable"), ADMIN_ACTOR, now);
+	else {
+		if ((list = calloc(1000, sizeof(*list))) == NULL ||
+		    store_reviewer_list(st, list, 1000, &n) == -1) {
+			free(list);
+			ret = -1;
+		} else {
+			for (i = 0; i < n; i++)
+				printf("%s\t%s\t%s%s\n", list[i].name,
+				    store_role_name(list[i].role),
+				    list[i].disabled ? "disabled" : "active",
+				    list[i].locked_until > now ?
+				    " (locked)" : "");
+			free(list);
+		}
+	}
+	sodium_memzero(hash, sizeof(hash));
+	if (ret == -1) {
+		fprintf(stderr, "realname-admin: reviewer %s: %s\n", argv[0],
+		    store_error(st));
+		ret = store_errcode(st) == STORE_UNAVAILABLE ? 4 : 3;
+		store_close(st);
+		return (ret);
+	}
+	store_close(st);
+	if (strcmp(argv[0], "list"))
+		printf("reviewer %s: %s\n", argv[1], !strcmp(argv[0], "add") ?
+		    "added" : !strcmp(argv[0], "reset") ? "password reset" :
+		    !strcmp(argv[0], "disable") ? "disabled" : "enabled");
+	return (0);
+}
+
+/* One line from standard input, echo off when it is a terminal. */
+static int
+read_password(char *pw, size_t len)
+{
+	struct termios	old, quiet;
+	int		tty;
+	size_t		n;
+
+	tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		fprintf(stderr, "password: ");
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(pw, (int)len, stdin) == NULL)
+		pw[0] = '\0';
+	if (tty) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	n = strlen(pw);
+	if (n > 0 && pw[n - 1] != '\n' && !feof(stdin)) {
+		fprintf(stderr, "realname-admin: password too long\n");
+		sodium_memzero(pw, len);
+		return (-1);
+	}
+	while (n > 0 && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))
+		pw[--n] = '\0';
+	return (0);
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: realname-admin audit-verify\n"
-	    "       realname-admin sign METHOD PATH [BODY_FILE]\n");
+	    "       realname-admin sign METHOD PATH [BODY_FILE]\n"
+	    "       realname-admin reviewer add NAME "
+	    "reviewer|supervisor|auditor  (password on stdin)\n"
+	    "       realname-admin reviewer reset NAME  (password on stdin)\n"
+	    "       realname-admin reviewer disable|enable NAME\n"
+	    "       realname-admin reviewer list\n");
 	exit(1);
 }
