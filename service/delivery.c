@@ -146,9 +146,14 @@ dlv_handle(struct http_request *req, enum rn_route route, int methods,
 	if (!ctx->task_started && dlv_begin(req, job,
 	    route == RN_ROUTE_DELIVERY_CONFIRM) == -1)
 		return (dlv_answer(req, job));
-	if (api_task(req, ctx, work, sizeof(*job), job_free) ==
-	    RN_TASK_PENDING)
+	switch (api_task(req, ctx, work, sizeof(*job), job_free)) {
+	case RN_TASK_PENDING:
 		return (KORE_RESULT_RETRY);
+	case RN_TASK_SHED:
+		return (KORE_RESULT_OK);
+	case RN_TASK_DONE:
+		break;
+	}
 	return (dlv_answer(req, job));
 }
 
@@ -367,10 +372,10 @@ confirm_work(void *arg)
 	char				 scope[STORE_CLIENT_MAX];
 	int64_t				 started;
 	int				 attempts, attempt_no, idem_open;
-	int				 have_case, have_delivery;
+	int				 have_case, have_delivery, retry_later;
 
 	started = store_now_ms();
-	idem_open = have_case = have_delivery = 0;
+	idem_open = have_case = have_delivery = retry_later = 0;
 	memset(&in, 0, sizeof(in));
 	jsonw_init(&figures, 64 * 1024);
 	jsonw_init(&reasons, 64 * 1024);
@@ -501,11 +506,13 @@ confirm_work(void *arg)
 	ob.payload = jsonw_text(&payload);
 	if (store_delivery_record(st, &at, attempts, &ob, store_now_ms(),
 	    &attempt_no) == -1) {
-		if (store_errcode(st) == STORE_CONFLICT)
+		if (store_errcode(st) == STORE_CONFLICT) {
 			job_error(job, 409, "delivery_changed", "another "
 			    "attempt for this order was counted meanwhile; "
 			    "read GET /v1/deliveries/{order_ref}");
-		else
+			/* Not this key's answer: a retry decides afresh. */
+			retry_later = 1;
+		} else
 			(void)store_failed(job, st);
 		goto done;
 	}
@@ -543,7 +550,7 @@ confirm_work(void *arg)
 done:
 	if (idem_open) {
 		text = jsonw_text(&job->out);
-		if (job->status >= 500 || text == NULL) {
+		if (job->status >= 500 || text == NULL || retry_later) {
 			(void)store_idem_abandon(st, scope, job->idem_key);
 		} else if (store_idem_finish(st, scope, job->idem_key,
 		    job->status, text, store_now_ms()) == -1) {
