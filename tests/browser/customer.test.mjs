@@ -189,6 +189,8 @@ async function main() {
 		const enStep = await page.textContent('#h-front');
 		ok(enTitle === 'Identity verification' && /photo side/.test(enStep) &&
 			await page.getAttribute('html', 'lang') === 'en', 'the English switch translates the page', `${enTitle} / ${enStep}`);
+		const wideEn = await page.evaluate(() => document.documentElement.scrollWidth);
+		ok(wideEn <= 360, 'in English too, nothing is wider than 360 px', wideEn);
 		await shot('02-english');
 		await page.click('#lang');
 		ok(await page.textContent('h1') === '实名认证', 'and switches back to Chinese');
