@@ -5,109 +5,47 @@
 // (one scaled down from 3000 px, one turned upright from its EXIF rotation),
 // submit, the live status, and the approval.  Emits TAP; screenshots of each
 // step go to $REALNAME_BROWSER_SHOTS.
-import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { createInterface } from 'node:readline';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
-    "img-src 'self' blob: data:; connect-src 'self'; form-action 'none'; " +
-    "frame-ancestors 'none'; base-uri 'none'";
-const CHROMIUM = '/usr/bin/chromium';
+import { CSP, createTap, launchBrowser, loadPlaywright, recordCspViolations,
+	startLauncher, watchPage } from './lib.mjs';
+
 const shots = process.env.REALNAME_BROWSER_SHOTS || 'browser-shots';
 const launcherPath = process.env.REALNAME_BROWSER_LAUNCHER;
-
-let n = 0;
-let failed = 0;
-function ok(cond, name, detail) {
-	n++;
-	if (cond) {
-		console.log(`ok ${n} - ${name}`);
-	} else {
-		failed++;
-		console.log(`not ok ${n} - ${name}`);
-		if (detail !== undefined)
-			console.log(`  ---\n  detail: ${JSON.stringify(String(detail)).slice(0, 600)}\n  ...`);
-	}
-	return cond;
-}
-function note(s) {
-	console.log(`# ${s}`);
-}
-
-function startLauncher(outdir) {
-	const child = spawn(launcherPath, [outdir], { stdio: ['pipe', 'pipe', 'inherit'] });
-	const lines = [];
-	const waiters = [];
-	createInterface({ input: child.stdout }).on('line', (l) => {
-		if (waiters.length)
-			waiters.shift()(l);
-		else
-			lines.push(l);
-	});
-	const exited = new Promise((res) => child.on('exit', (code) => res(code)));
-	function next(ms) {
-		if (lines.length)
-			return Promise.resolve(lines.shift());
-		return Promise.race([
-			new Promise((res) => waiters.push(res)),
-			exited.then((code) => { throw new Error(`launcher exited (${code})`); }),
-			new Promise((_, rej) => setTimeout(() => rej(new Error('launcher timeout')), ms)),
-		]);
-	}
-	return {
-		child, exited,
-		async ready() { return JSON.parse(await next(240000)); },
-		async open(cmd = 'open') {
-			child.stdin.write(`${cmd}\n`);
-			return JSON.parse(await next(30000));
-		},
-		stop() { child.stdin.end(); return exited; },
-	};
-}
+const tap = createTap();
+const ok = tap.ok;
+const note = tap.note;
 
 async function main() {
-	console.log('TAP version 13');
-	let chromium;
-	try {
-		({ chromium } = await import('playwright-core'));
-	} catch (e) {
-		ok(false, 'playwright-core is installed (deploy/setup puts it in tests/browser/node_modules)', e.message);
-		console.log(`1..${n}`);
-		process.exit(1);
-	}
+	const chromium = await loadPlaywright(tap);
+	if (!chromium)
+		tap.finish();
 	if (!launcherPath) {
 		ok(false, 'REALNAME_BROWSER_LAUNCHER is set (run through meson test)');
-		console.log(`1..${n}`);
-		process.exit(1);
+		tap.finish();
 	}
 	mkdirSync(shots, { recursive: true });
 	const work = mkdtempSync(join(tmpdir(), 'rn-browser-'));
-	const launcher = startLauncher(join(work, 'photos'));
+	const launcher = startLauncher(launcherPath, join(work, 'photos'));
 	let context = null;
 	try {
 		const env = await launcher.ready();
 		note(`service at ${env.base}, generated person ${env.person}`);
-		const kase = await launcher.open();
+		const kase = await launcher.send('open');
 		ok(/\/c\/[0-9a-f]{32}#.+/.test(kase.hosted_url), 'the order system gets a hosted URL with the token in the fragment');
 		const token = kase.hosted_url.split('#')[1];
 
-		context = await chromium.launchPersistentContext(join(work, 'profile'), {
-			executablePath: CHROMIUM,
-			headless: true,
-			args: ['--headless', '--no-sandbox', '--disable-gpu',
-				'--disable-background-networking', '--disable-component-update',
-				'--disable-sync'],
+		context = await launchBrowser(chromium, join(work, 'profile'), {
 			viewport: { width: 360, height: 740 },
 			deviceScaleFactor: 2,
 			isMobile: true,
 			hasTouch: true,
 			locale: 'zh-CN',
 		});
-		// CSP violations are reported to the page; this listener is
-		// injected by the browser, not by the page, so CSP allows it.
+		await recordCspViolations(context);
 		await context.addInitScript(() => {
 			// Keeps what the page uploads, to measure it afterwards.
 			window.__sent = {};
@@ -122,20 +60,12 @@ async function main() {
 					window.__sent[this.__url.split('/').pop()] = body;
 				return send.apply(this, arguments);
 			};
-			window.__csp = [];
-			document.addEventListener('securitypolicyviolation', (e) => {
-				window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
-			});
 		});
 		const page = context.pages()[0] || await context.newPage();
 		const consoleErrors = [];
 		// Chromium logs every 4xx answer to a script's request; the 422 of
 		// the blurred photo is expected, anything else is an error.
-		page.on('console', (m) => {
-			if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 422/.test(m.text()))
-				consoleErrors.push(m.text());
-		});
-		page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+		watchPage(page, consoleErrors, /Failed to load resource: the server responded with a status of 422/);
 		const requests = [];
 		page.on('request', (r) => requests.push(r));
 		const assetHeaders = {};
@@ -281,9 +211,9 @@ async function main() {
 		// The same person declaring another name: the ID check says the
 		// name and number disagree, the case is rejected with a reason the
 		// customer can act on.
-		const wrong = await launcher.open('open-other-name');
+		const wrong = await launcher.send('open-other-name');
 		const page3 = await context.newPage();
-		page3.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+		watchPage(page3, consoleErrors);
 		let lastView = null;
 		page3.on('response', async (rs) => {
 			if (rs.request().method() === 'GET' && rs.url().endsWith(`/v1/cases/${wrong.case_id}`))
@@ -314,11 +244,11 @@ async function main() {
 		// The ID check does not answer: the case waits (parked), then a
 		// person reviews it; the page says so.  Last, so the breaker this
 		// opens touches no other case.
-		const faults = await launcher.open('faults status=503');
+		const faults = await launcher.send('faults status=503');
 		ok(faults.ok === true, 'the sandbox now fails every ID check');
-		const slow = await launcher.open('open');
+		const slow = await launcher.send('open');
 		const page4 = await context.newPage();
-		page4.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+		watchPage(page4, consoleErrors);
 		await page4.goto(slow.hosted_url, { waitUntil: 'load' });
 		await page4.waitForSelector('#capture:not([hidden])', { timeout: 15000 });
 		for (const side of ['front', 'back', 'holding']) {
@@ -340,12 +270,12 @@ async function main() {
 			`no answer from the ID check: the page shows the case in review${parked ? ' (after showing it waiting)' : ''}`, JSON.stringify(rv));
 		await page4.screenshot({ path: join(shots, '12-review.png'), fullPage: true });
 		await page4.close();
-		await launcher.open('faults none');
+		await launcher.send('faults none');
 
 		// A stolen or mistyped link.
-		const other = await launcher.open();
+		const other = await launcher.send('open');
 		const page2 = await context.newPage();
-		page2.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+		watchPage(page2, consoleErrors, /Failed to load resource: the server responded with a status of 40[14]/);
 		await page2.goto(other.hosted_url.split('#')[0] + '#not-the-token', { waitUntil: 'load' });
 		await page2.waitForSelector('#screen-error:not([hidden])', { timeout: 15000 });
 		ok(/link|链接/.test(await page2.textContent('#error-title')), 'a wrong token gets the invalid-link screen');
@@ -379,9 +309,8 @@ async function main() {
 		await launcher.stop();
 		rmSync(work, { recursive: true, force: true });
 	}
-	console.log(`1..${n}`);
 	note(`screenshots in ${shots}`);
-	process.exit(failed ? 1 : 0);
+	tap.finish();
 }
 
 main();
