@@ -125,6 +125,13 @@ async function main() {
 		await page.click('#lang');
 		ok(await page.textContent('h1') === '实名认证', 'and switches back to Chinese');
 
+		// Something that is not a photo never leaves the browser.
+		await page.setInputFiles('#file-back', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo at all') });
+		await page.waitForSelector('#step-back[data-state="error"]', { timeout: 10000 });
+		const notPhoto = await page.textContent('#step-back .message');
+		ok(/无法读取/.test(notPhoto) && !requests.some((q) => q.method() === 'PUT'),
+			'a file that is not a photo is refused in the browser, nothing uploaded', notPhoto);
+
 		// Uploads are slowed so the progress bar can be seen.
 		const cdp = await context.newCDPSession(page);
 		await cdp.send('Network.enable');
@@ -156,7 +163,7 @@ async function main() {
 		ok(attempts.includes(String(badBody.attempts_left)), 'attempts left are shown', attempts);
 		ok(await page.textContent('#step-front .pick-text') === '重拍这一张', 'a retake button for that side');
 		const others = await page.$$eval('#step-back, #step-holding', (a) => a.map((s) => s.dataset.state));
-		ok(others.every((s) => s === 'empty'), 'the other sides are untouched', others.join(','));
+		ok(others.join(',') === 'error,empty', 'the other sides are untouched', others.join(','));
 		await page.click('#lang');
 		const enReason = await page.textContent('#step-front .reasons li');
 		ok(enReason === blur?.text_en, 'the reason follows the language switch', enReason);

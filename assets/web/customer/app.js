@@ -330,6 +330,8 @@
 		    r.status === 413) {
 			setSide(side, { state: 'error',
 			    errorKey: IMAGE_ERRORS[code] || 'err.decode' });
+			/* Such answers carry no count; the case view does. */
+			refresh();
 		} else if (r.status === 429) {
 			setSide(side, { state: 'error', attemptsLeft: 0,
 			    errorKey: 'err.exhausted' });
