@@ -124,6 +124,15 @@ static const struct key keys[] = {
 	REAL("delivery_chip_min", delivery_chip_min, -1, 1, "0.45"),
 	REAL("delivery_liveness_min", delivery_liveness_min, 0, 1, "0.50"),
 
+	/* The reviewer console (service/review.c). */
+	INT("review_login_max_failures", review_login_max_failures, 1, 100,
+	    "5"),
+	INT("review_lockout_s", review_lockout_s, 1, 86400, "900"),
+	INT("review_session_idle_s", review_session_idle_s, 1, 86400, "1800"),
+	INT("review_session_max_s", review_session_max_s, 1, 7 * 86400,
+	    "43200"),
+	INT("review_claim_s", review_claim_s, 1, 86400, "900"),
+
 	/* Decision rules (service/rules.h); tuned with bench/, not tests. */
 	REAL("face_accept_min", rules.face_accept_min, -1, 1, "0.45"),
 	REAL("face_reject_max", rules.face_reject_max, -1, 1, "0.20"),

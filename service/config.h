@@ -68,6 +68,12 @@ struct rn_config {
 	double		delivery_face_min;
 	double		delivery_chip_min;
 	double		delivery_liveness_min;
+	/* The reviewer console (service/review.c). */
+	int64_t		review_login_max_failures;
+	int64_t		review_lockout_s;
+	int64_t		review_session_idle_s;
+	int64_t		review_session_max_s;
+	int64_t		review_claim_s;
 	struct rn_rules	rules;		/* decision thresholds and caps */
 	char		reason_tiers[RN_CONFIG_STR_MAX];	/* into rules */
 	int64_t		tls_listen_port;

@@ -25,6 +25,10 @@ static const char *const route_names[RN_ROUTE_COUNT] = {
 	"/static/{file}",
 	"/v1/deliveries/{order_ref}/confirm",
 	"/v1/deliveries/{order_ref}",
+	"/review/{page}",
+	"/review/{login,logout,session}",
+	"/review/api",
+	"/review/api/cases/{id}/photos/{side}",
 };
 
 /* Statuses counted by their own label; anything else is "other". */

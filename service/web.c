@@ -110,6 +110,18 @@ rn_web_static(struct http_request *req)
 	return (serve(req, f, cache));
 }
 
+int
+rn_web_page(struct http_request *req, const char *name)
+{
+	const struct rn_webfile	*f;
+
+	f = web_loaded ? rn_webfiles_find(&web, name) : NULL;
+	if (f == NULL || !f->is_page)
+		return (api_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "page_unavailable", "the page is not installed"));
+	return (serve(req, f, "no-store"));
+}
+
 static int
 serve(struct http_request *req, const struct rn_webfile *f,
     const char *cache)

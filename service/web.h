@@ -13,4 +13,13 @@
  */
 void	rn_web_init(void);
 
+struct http_request;
+
+/*
+ * Answers with the page of that name (e.g. "review/index.html") under
+ * the pages' headers, no-store; 503 if it is not installed.  The caller
+ * has called api_begin().
+ */
+int	rn_web_page(struct http_request *, const char *name);
+
 #endif
