@@ -2,17 +2,23 @@
  * Request plumbing shared by every handler.
  */
 
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "api.h"
+#include "realname.h"
 
 static void	ctx_onfree(struct http_request *);
 static void	ctx_free(struct http_request *);
 static int	task_entry(struct kore_task *);
 static void	allow_header(struct http_request *, int);
 static void	finish(struct http_request *, int);
+
+/* Tasks of this worker, running or queued (one thread: no lock). */
+static int64_t	tasks_held;
 
 struct rn_req *
 api_begin(struct http_request *req, enum rn_route route, int methods)
@@ -53,6 +59,19 @@ api_task(struct http_request *req, struct rn_req *ctx, void (*work)(void *),
     size_t job_size, void (*job_free)(void *))
 {
 	if (!ctx->task_started) {
+		if (tasks_held >= rn_cfg.task_queue_max) {
+			char	retry[24];
+
+			(void)snprintf(retry, sizeof(retry), "%" PRId64,
+			    rn_cfg.overload_retry_after_s);
+			http_response_header(req, "retry-after", retry);
+			(void)api_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+			    "overloaded", "the service is busy; try again "
+			    "in a few seconds");
+			return (RN_TASK_SHED);
+		}
+		tasks_held++;
+		ctx->task_counted = 1;
 		ctx->work = work;
 		(void)api_job(ctx, job_size, job_free);
 		kore_task_create(&ctx->task, task_entry);
@@ -203,6 +222,8 @@ ctx_free(struct http_request *req)
 		return;
 	if (ctx->task_started)
 		kore_task_destroy(&ctx->task);
+	if (ctx->task_counted)
+		tasks_held--;
 	if (ctx->job != NULL) {
 		if (ctx->job_free != NULL)
 			ctx->job_free(ctx->job);

@@ -19,6 +19,7 @@ struct rn_req {
 	uint64_t		 started_us;
 	enum rn_route		 route;
 	int			 task_started;
+	int			 task_counted;	/* in the worker's queue */
 	struct kore_task	 task;
 	void			(*work)(void *);
 	void			*job;
@@ -28,6 +29,7 @@ struct rn_req {
 enum rn_task_state {
 	RN_TASK_PENDING,
 	RN_TASK_DONE,
+	RN_TASK_SHED,		/* refused: already answered 503 */
 };
 
 /*
@@ -48,6 +50,12 @@ void	*api_job(struct rn_req *, size_t job_size, void (*job_free)(void *));
  * job_size bytes on the first call and freed (after job_free, if set)
  * when the request ends.  Returns RN_TASK_PENDING (the handler must
  * return KORE_RESULT_RETRY) or RN_TASK_DONE.
+ *
+ * A worker holds at most task_queue_max tasks, running or waiting for a
+ * task thread: beyond that the request is answered 503 "overloaded"
+ * with Retry-After at once (RN_TASK_SHED: the handler returns
+ * KORE_RESULT_OK), so an overloaded service sheds load in microseconds
+ * instead of queueing without limit.
  */
 enum rn_task_state	api_task(struct http_request *, struct rn_req *,
 			    void (*work)(void *), size_t job_size,

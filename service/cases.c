@@ -181,9 +181,15 @@ case_handle(struct http_request *req, const struct case_route *rt)
 			return (case_answer(req, job));
 		}
 	}
-	if (api_task(req, req->hdlr_extra, rt->work, sizeof(*job),
-	    job_free) == RN_TASK_PENDING)
+	switch (api_task(req, req->hdlr_extra, rt->work, sizeof(*job),
+	    job_free)) {
+	case RN_TASK_PENDING:
 		return (KORE_RESULT_RETRY);
+	case RN_TASK_SHED:
+		return (KORE_RESULT_OK);
+	case RN_TASK_DONE:
+		break;
+	}
 	return (case_answer(req, job));
 }
 

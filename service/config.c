@@ -54,6 +54,8 @@ static const struct key keys[] = {
 	OTHER("public_url", KEY_URL, public_url, "http://127.0.0.1:8888"),
 	INT("workers", workers, 1, 64, "2"),
 	INT("task_threads", task_threads, 1, 64, "2"),
+	INT("task_queue_max", task_queue_max, 1, 100000, "32"),
+	INT("overload_retry_after_s", overload_retry_after_s, 1, 3600, "2"),
 	INT("worker_max_connections", worker_max_connections, 16, 65536,
 	    "512"),
 	INT("request_limit", request_limit, 1, 100000, "1000"),

@@ -77,6 +77,8 @@ struct rn_config {
 	struct rn_rules	rules;		/* decision thresholds and caps */
 	char		reason_tiers[RN_CONFIG_STR_MAX];	/* into rules */
 	int64_t		tls_listen_port;
+	int64_t		task_queue_max;		/* per worker */
+	int64_t		overload_retry_after_s;
 	char		tls_server_name[RN_CONFIG_STR_MAX];
 	char		tls_cert_file[RN_CONFIG_STR_MAX];
 	char		tls_key_file[RN_CONFIG_STR_MAX];

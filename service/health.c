@@ -70,9 +70,14 @@ rn_readyz(struct http_request *req)
 	if ((ctx = api_begin(req, RN_ROUTE_READYZ, HTTP_METHOD_GET |
 	    HTTP_METHOD_HEAD)) == NULL)
 		return (KORE_RESULT_OK);
-	if (api_task(req, ctx, ready_probe, sizeof(*job), NULL) ==
-	    RN_TASK_PENDING)
+	switch (api_task(req, ctx, ready_probe, sizeof(*job), NULL)) {
+	case RN_TASK_PENDING:
 		return (KORE_RESULT_RETRY);
+	case RN_TASK_SHED:
+		return (KORE_RESULT_OK);
+	case RN_TASK_DONE:
+		break;
+	}
 
 	job = ctx->job;
 	ok = rn_models_count > 0 && job->store_ok && job->disk_ok;

@@ -138,6 +138,83 @@ test_task_route_answers_under_concurrency(void **state)
 	assert_int_equal(total, 80);
 }
 
+struct shed {
+	const struct harness	*h;
+	int			 ok, shed, other;
+};
+
+static void *
+shed_worker(void *arg)
+{
+	struct shed		*b = arg;
+	struct http_reply	 r;
+	int			 i;
+
+	for (i = 0; i < 5; i++) {
+		if (harness_http(b->h, "GET", "/readyz", NULL, 0, &r) != 0) {
+			b->other++;
+			continue;
+		}
+		if (r.status == 200)
+			b->ok++;
+		else if (r.status == 503 &&
+		    strstr(r.body, "\"code\":\"overloaded\"") != NULL &&
+		    strstr(r.headers, "retry-after: 7") != NULL)
+			b->shed++;
+		else
+			b->other++;
+		http_reply_free(&r);
+	}
+	return (NULL);
+}
+
+/*
+ * Past task_queue_max a request is refused at once with 503 and
+ * Retry-After, never queued without limit; and the count of held tasks
+ * comes back down, so the service answers again afterwards.
+ */
+static void
+test_overload_sheds_with_503_and_retry_after(void **state)
+{
+	struct harness		 h;
+	struct http_reply	 r;
+	pthread_t		 th[24];
+	struct shed		 b[24];
+	int			 i, ok, shed, other;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(harness_start(&h, "workers = 1\ntask_threads = 1\n"
+	    "task_queue_max = 1\noverload_retry_after_s = 7\n"), 0);
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < 24; i++) {
+		b[i].h = &h;
+		assert_int_equal(pthread_create(&th[i], NULL, shed_worker,
+		    &b[i]), 0);
+	}
+	ok = shed = other = 0;
+	for (i = 0; i < 24; i++) {
+		pthread_join(th[i], NULL);
+		ok += b[i].ok;
+		shed += b[i].shed;
+		other += b[i].other;
+	}
+	fprintf(stderr, "# 120 probes: %d answered, %d shed, %d other\n",
+	    ok, shed, other);
+	assert_int_equal(other, 0);
+	assert_true(ok > 0);
+	assert_true(shed > 0);
+	/* Nothing leaked: alone, it answers every time. */
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(harness_http(&h, "GET", "/readyz", NULL, 0,
+		    &r), 0);
+		assert_int_equal(r.status, 200);
+		http_reply_free(&r);
+	}
+	harness_stop(&h);
+	harness_cleanup(&h);
+}
+
 static void
 test_unknown_path_is_json_404(void **state)
 {
@@ -407,6 +484,7 @@ main(void)
 		cmocka_unit_test(test_healthz_answers_alive),
 		cmocka_unit_test(test_readyz_reports_models_and_store),
 		cmocka_unit_test(test_task_route_answers_under_concurrency),
+		cmocka_unit_test(test_overload_sheds_with_503_and_retry_after),
 		cmocka_unit_test(test_unknown_path_is_json_404),
 		cmocka_unit_test(test_wrong_method_is_json_405_with_allow),
 		cmocka_unit_test(
