@@ -109,7 +109,7 @@ function crop(label, ph, box, canSee) {
 }
 
 // A score against its thresholds, as a number and a bar.
-function score(label, v, min, rejectMax) {
+function score(label, v, min, rejectMax, lo = -1) {
 	const box = RC.el('div', { class: 'score' });
 	let cls = 'fail';
 	if (v !== null && v !== undefined) {
@@ -121,7 +121,8 @@ function score(label, v, min, rejectMax) {
 	box.append(RC.el('div', { text: label }));
 	box.append(RC.el('div', { class: `v ${cls}`, text: v === null || v === undefined ? '未测' : v.toFixed(3) }));
 	const s = RC.svg('svg', { viewBox: '0 0 200 14', width: '200', height: '14', 'aria-hidden': 'true' });
-	const x = (t) => Math.max(0, Math.min(200, (t + 1) / 2 * 200));	// cosine -1..1
+	// Cosines run from -1, probabilities from 0, both to 1.
+	const x = (t) => Math.max(0, Math.min(200, (t - lo) / (1 - lo) * 200));
 	s.append(RC.svg('rect', { class: 'bar-track', x: 0, y: 3, width: 200, height: 8 }));
 	if (v !== null && v !== undefined)
 		s.append(RC.svg('rect', { class: 'bar-fill', x: 0, y: 3, width: x(v), height: 8 }));
@@ -290,7 +291,7 @@ function render() {
 	    crop('正面证件人像 Front portrait', v.photos.front, fr && fr.primary >= 0 ? fr.faces[fr.primary].box : null, v.may_see_photos),
 	    score('人脸 vs 证件人像 face', s.face_score, t.face_accept_min, t.face_reject_max),
 	    score('手持证件 vs 正面 card', s.card_portrait_score, t.card_portrait_min),
-	    score('活体 liveness', s.liveness, t.liveness_min));
+	    score('活体 liveness', s.liveness, t.liveness_min, undefined, 0));
 
 	renderFigures(v);
 	renderOcr(v);

@@ -23,8 +23,9 @@ const RC = {
 			data = null;
 		}
 		if (res.status === 401 && path !== '/review/login') {
+			// The page is leaving: nothing after this call should run.
 			RC.toLogin();
-			throw new Error('session ended');
+			return new Promise(() => {});
 		}
 		return { status: res.status, data };
 	},
