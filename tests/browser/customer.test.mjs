@@ -111,6 +111,37 @@ async function main() {
 		ok(wide <= 360, 'nothing is wider than the 360 px screen', wide);
 		const unlabelled = await page.$$eval('input[type=file]', (a) => a.filter((i) => !i.labels || i.labels.length === 0).map((i) => i.id));
 		ok(unlabelled.length === 0, 'every file input has a label', unlabelled.join(','));
+		const a11y = await page.evaluate(() => {
+			const bad = [];
+			document.querySelectorAll('button, label.btn').forEach((b) => {
+				if (!(b.textContent.trim() || b.getAttribute('aria-label')))
+					bad.push(`unnamed ${b.tagName} ${b.id}`);
+			});
+			document.querySelectorAll('svg[role="img"]').forEach((g) => {
+				if (!g.querySelector('title') || !g.querySelector('title').textContent.trim())
+					bad.push('svg image without a title');
+			});
+			document.querySelectorAll('progress').forEach((g) => {
+				if (!g.getAttribute('aria-label'))
+					bad.push('progress without a label');
+			});
+			document.querySelectorAll('img').forEach((i) => {
+				if (!i.hasAttribute('alt'))
+					bad.push('img without alt');
+			});
+			if (!document.querySelector('[role="status"][aria-live], [aria-live]'))
+				bad.push('no live region');
+			return bad;
+		});
+		ok(a11y.length === 0, 'buttons, illustrations, progress bars and images carry accessible names', a11y.join('; '));
+		// The hidden file input stays reachable by keyboard.
+		let reached = false;
+		for (let i = 0; i < 6 && !reached; i++) {
+			await page.keyboard.press('Tab');
+			reached = await page.evaluate(() => document.activeElement && document.activeElement.id === 'file-front');
+		}
+		ok(reached, 'the first photo picker is reachable with the Tab key');
+		await page.evaluate(() => document.activeElement.blur());
 		await shot('01-start');
 
 		// The English switch.
