@@ -260,8 +260,8 @@ answer(struct http_request *req, struct review_job *job)
 
 	secure = strncmp(rn_cfg.public_url, "https://", 8) == 0;
 	if (job->set_cookie[0] != '\0') {
-		snprintf(cookie, sizeof(cookie), COOKIE_NAME "=%s; Path=/review;"
-		    " HttpOnly; SameSite=Strict%s", job->set_cookie,
+		snprintf(cookie, sizeof(cookie), COOKIE_NAME "=%s; "
+		    "Path=/review; HttpOnly; SameSite=Strict%s", job->set_cookie,
 		    secure ? "; Secure" : "");
 		http_response_header(req, "set-cookie", cookie);
 	} else if (job->clear_cookie) {
@@ -875,7 +875,8 @@ case_work(struct review_job *job, struct store *st,
 	struct store_audit_row	*rows;
 	struct jsonw		*w = &job->out;
 	const struct rn_reason_info *ri;
-	char			 holder[STORE_REVIEWER_NAME_MAX], other[STORE_ID_LEN + 1];
+	char			 holder[STORE_REVIEWER_NAME_MAX];
+	char			 other[STORE_ID_LEN + 1];
 	char			 ids[SAME_NUMBER_MAX][STORE_ID_LEN + 1];
 	char			 actor[STORE_OWNER_MAX], path[128];
 	enum store_state	 states[SAME_NUMBER_MAX];
@@ -1157,7 +1158,8 @@ decide_work(struct review_job *job, struct store *st,
 	struct jsonr			 jr;
 	struct jsonw			 reasons, payload;
 	enum rn_reason			 code;
-	char				 what[16], reason[STORE_REVIEW_REASON_MAX];
+	char				 what[16];
+	char				 reason[STORE_REVIEW_REASON_MAX];
 	char				 comment[STORE_REVIEW_COMMENT_MAX];
 	char				 oid[STORE_ID_LEN + 1];
 	int64_t				 now, clen;

@@ -14,7 +14,8 @@
  * password nobody kept), so "no such reviewer" costs exactly as much as
  * "wrong password", from the first attempt on.
  */
-#define DUMMY_HASH	"$argon2id$v=19$m=65536,t=2,p=1$tQeydo+qHgNWVOrif88ZWg$" \
+#define DUMMY_HASH	"$argon2id$v=19$m=65536,t=2,p=1$" \
+			"tQeydo+qHgNWVOrif88ZWg$" \
 			"JVvOcxIJb+oUwlBAZq+66rsdzqXdT3KwEhTvjytSTfg"
 
 int

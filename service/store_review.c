@@ -660,7 +660,8 @@ store_review_decide(struct store *h, const struct store_review_decision *d,
 {
 	struct sval	 p[8];
 	struct sres	 res;
-	char		 holder[STORE_REVIEWER_NAME_MAX], actor[STORE_OWNER_MAX];
+	char		 holder[STORE_REVIEWER_NAME_MAX];
+	char		 actor[STORE_OWNER_MAX];
 	char		 did[STORE_ID_LEN + 1], oid[STORE_ID_LEN + 1];
 	char		 detail[256];
 	unsigned char	 raw[STORE_ID_LEN / 2];
@@ -678,7 +679,8 @@ store_review_decide(struct store *h, const struct store_review_decision *d,
 	if (d->reason == NULL || *d->reason == '\0' ||
 	    strlen(d->reason) >= STORE_REVIEW_REASON_MAX ||
 	    strpbrk(d->reason, "\"\\") != NULL ||
-	    d->comment == NULL || strlen(d->comment) >= STORE_REVIEW_COMMENT_MAX)
+	    d->comment == NULL ||
+	    strlen(d->comment) >= STORE_REVIEW_COMMENT_MAX)
 		return (store_fail(h, STORE_INVALID, "review: bad reason or "
 		    "comment"));
 	if (d->to != STORE_STATE_SUBMITTED && (ob == NULL ||
@@ -776,10 +778,10 @@ store_review_decide(struct store *h, const struct store_review_decision *d,
 		p[3] = sv_text(ob->url);
 		p[4] = sv_text(ob->payload);
 		p[5] = sv_int(now);
-		if (q(h, "INSERT INTO outbox (id, case_id, event, url, payload, "
-		    "state, attempts, next_attempt_at, created_at) VALUES ($1, "
-		    "$2, $3, $4, $5, 'PENDING', 0, $6, $6)", p, 6, NULL,
-		    NULL) == -1)
+		if (q(h, "INSERT INTO outbox (id, case_id, event, url, "
+		    "payload, state, attempts, next_attempt_at, created_at) "
+		    "VALUES ($1, $2, $3, $4, $5, 'PENDING', 0, $6, $6)", p, 6,
+		    NULL, NULL) == -1)
 			return (tx_abort(h));
 	}
 	p[0] = sv_text(d->case_id);
