@@ -618,6 +618,39 @@ test_review_send_back_requeues_and_stats_need_a_supervisor(void **state)
 	http_reply_free(&r);
 }
 
+/* Behind a TLS front (public_url https) the cookie is Secure. */
+static void
+test_review_cookie_is_secure_when_public_url_is_https(void **state)
+{
+	struct harness		 tls;
+	struct http_reply	 r;
+	struct store		*st;
+	char			 hash[STORE_PWHASH_MAX], sc[256];
+	const char		*h[] = { "Content-Type: application/json", NULL };
+	const char		*body =
+	    "{\"name\":\"lee\",\"password\":\"" PASSWORD "\"}";
+
+	(void)state;
+	memset(&tls, 0, sizeof(tls));
+	assert_int_equal(harness_start(&tls, "public_url = "
+	    "https://review.example.test\npipeline_threads = 0\n"), 0);
+	assert_int_equal(rn_review_password_hash(PASSWORD, hash), 0);
+	assert_int_equal(store_open(&st, tls.store_url), 0);
+	assert_int_equal(store_reviewer_add(st, "lee", STORE_ROLE_REVIEWER,
+	    hash, "test", store_now_ms()), 0);
+	store_close(st);
+	assert_int_equal(harness_http_h(&tls, "POST", "/review/login", h,
+	    body, strlen(body), &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(header(&r, "set-cookie", sc, sizeof(sc)));
+	assert_non_null(strstr(sc, "; HttpOnly"));
+	assert_non_null(strstr(sc, "; SameSite=Strict"));
+	assert_non_null(strstr(sc, "; Secure"));
+	http_reply_free(&r);
+	harness_stop(&tls);
+	harness_cleanup(&tls);
+}
+
 int
 main(void)
 {
@@ -636,6 +669,8 @@ main(void)
 		    test_review_reviewer_rejects_pipeline_case_with_webhook),
 		cmocka_unit_test(
 		    test_review_send_back_requeues_and_stats_need_a_supervisor),
+		cmocka_unit_test(
+		    test_review_cookie_is_secure_when_public_url_is_https),
 	};
 
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
