@@ -10,7 +10,7 @@ function bars(svgId, labels, values, opts = {}) {
 	const n = values.length;
 	s.append(RC.svg('line', { class: 'axis', x1: L, x2: W - 8, y1: H - B, y2: H - B }));
 	if (opts.horizontal) {
-		const bh = (H - T - 8) / Math.max(1, n);
+		const bh = Math.min(32, (H - T - 8) / Math.max(1, n));
 		values.forEach((v, i) => {
 			const w = (W - L - 60) * v / max;
 			const y = T + i * bh;
