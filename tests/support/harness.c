@@ -540,3 +540,15 @@ store_for(struct harness *h)
 	}
 	return (0);
 }
+
+int
+harness_pg_pause(void)
+{
+	return (pg_started ? pg_harness_pause(&pg) : -1);
+}
+
+int
+harness_pg_resume(void)
+{
+	return (pg_started ? pg_harness_resume(&pg) : -1);
+}

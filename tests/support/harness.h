@@ -89,6 +89,13 @@ int	harness_http_signed(const struct harness *, const struct sign_key *,
 	    const char *method, const char *path, const char *body,
 	    const char *extra, long ts_shift, struct http_reply *);
 
+/*
+ * Stops and starts again the PostgreSQL cluster the harness kores use
+ * (REALNAME_TEST_STORE=postgresql): 0, or -1 if there is none.
+ */
+int	harness_pg_pause(void);
+int	harness_pg_resume(void);
+
 /* "key":"value" out of a flat JSON answer.  0, or -1 if absent. */
 int	harness_json_field(const char *body, const char *key, char *out,
 	    size_t len);
