@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <poll.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -32,12 +34,24 @@
 
 #define SEED		20261202ULL
 #define BODY_MAX	(3 * 1024 * 1024)
+#define HEADER_TIMEOUT_S 20
+#define SLOW_CLIENTS	2000
+#define UPLOADS		30
 
 static struct harness	kore, front;	/* front: the same, through nginx */
 static struct sign_key	shop;
 static struct person	person;
 static char		dir[64] = "/tmp/rn-tls-XXXXXX";
 static pid_t		nginx = -1;
+
+static double
+mono_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
 
 static int
 free_port(void)
@@ -81,7 +95,8 @@ write_main_conf(void)
 		return (-1);
 	fprintf(fp, "daemon off;\nmaster_process on;\nworker_processes 1;\n"
 	    "pid %s/nginx.pid;\nerror_log %s/error.log notice;\n"
-	    "events { worker_connections 256; }\nhttp {\n"
+	    "worker_rlimit_nofile 16384;\n"
+	    "events { worker_connections 8192; }\nhttp {\n"
 	    "\taccess_log %s/access.log;\n"
 	    "\tclient_body_temp_path %s/tmp/body;\n"
 	    "\tproxy_temp_path %s/tmp/proxy;\n"
@@ -148,9 +163,10 @@ group_setup(void **state)
 	if (sh(cmd) == -1 || (port = free_port()) == -1)
 		return (-1);
 	snprintf(extra, sizeof(extra), "body_max_bytes = %d\n"
+	    "header_timeout_s = %d\nimage_attempts_max = 100\n"
 	    "tls_listen_port = %d\ntls_server_name = localhost\n"
 	    "tls_cert_file = %s/cert.pem\ntls_key_file = %s/key.pem\n",
-	    BODY_MAX, port, dir, dir);
+	    BODY_MAX, HEADER_TIMEOUT_S, port, dir, dir);
 	if (harness_start(&kore, extra) == -1)
 		return (-1);
 
@@ -330,6 +346,113 @@ test_tls_metrics_stay_on_loopback(void **state)
 	http_reply_free(&r);
 }
 
+/*
+ * 2,000 connections that open and then send nothing (a slowloris on the
+ * TLS handshake and headers) while customers upload: nginx holds the
+ * idle ones, the uploads go through, and every idle connection is cut
+ * at header_timeout_s (the service's own limit, rendered into nginx).
+ */
+static void
+test_tls_slow_clients_are_cut_and_uploads_go_through(void **state)
+{
+	struct sockaddr_in	 sin;
+	struct http_reply	 r;
+	struct pollfd		*pfd;
+	char			 body[512], id[40], token[80], auth[128];
+	char			 path[128], byte;
+	const char		*hdrs[3];
+	double			 start, end;
+	int			 i, opened, ok, cut, alive, early, uploads;
+
+	(void)state;
+	assert_non_null(pfd = calloc(SLOW_CLIENTS, sizeof(*pfd)));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)front.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	opened = 0;
+	for (i = 0; i < SLOW_CLIENTS; i++) {
+		pfd[i].fd = socket(AF_INET, SOCK_STREAM, 0);
+		pfd[i].events = POLLIN;
+		if (pfd[i].fd != -1 && connect(pfd[i].fd,
+		    (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			opened++;
+	}
+	start = mono_s();
+
+	/* Meanwhile, customers upload through the same front. */
+	snprintf(body, sizeof(body), "{\"order_ref\":\"tls-slow\","
+	    "\"channel\":\"web\",\"declared_name\":\"%s\",\"id_number\":"
+	    "\"%s\",\"callback_url\":\"http://127.0.0.1:9/hook\"}",
+	    person_card(&person)->name, person_card(&person)->number);
+	assert_int_equal(harness_http_signed(&front, &shop, "POST",
+	    "/v1/cases", body, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 201);
+	assert_int_equal(harness_json_field(r.body, "case_id", id,
+	    sizeof(id)), 0);
+	assert_int_equal(harness_json_field(r.body, "upload_token", token,
+	    sizeof(token)), 0);
+	http_reply_free(&r);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	hdrs[0] = auth;
+	hdrs[1] = "Content-Type: image/jpeg";
+	hdrs[2] = NULL;
+	snprintf(path, sizeof(path), "/v1/cases/%s/images/back", id);
+	/* As many as fit well inside the idle connections' lifetime. */
+	ok = 0;
+	for (i = 0; i < UPLOADS && mono_s() < start + HEADER_TIMEOUT_S - 5;
+	    i++) {
+		if (harness_http_h(&front, "PUT", path, hdrs,
+		    person.photo[1].jpeg, person.photo[1].len, &r) == 0 &&
+		    r.status == 200)
+			ok++;
+		http_reply_free(&r);
+	}
+	end = mono_s();
+	uploads = i;
+
+	/* Before the timeout none was cut; after it, every one. */
+	early = 0;
+	for (i = 0; i < SLOW_CLIENTS; i++) {
+		if (pfd[i].fd != -1 && poll(&pfd[i], 1, 0) == 0)
+			early++;
+	}
+	cut = alive = 0;
+	while (mono_s() < start + HEADER_TIMEOUT_S + 10) {
+		cut = alive = 0;
+		for (i = 0; i < SLOW_CLIENTS; i++) {
+			if (pfd[i].fd == -1)
+				continue;
+			if (poll(&pfd[i], 1, 0) == 1 &&
+			    recv(pfd[i].fd, &byte, 1, MSG_DONTWAIT) <= 0)
+				cut++;
+			else
+				alive++;
+		}
+		if (alive == 0)
+			break;
+		usleep(250 * 1000);
+	}
+	fprintf(stderr, "# %d idle connections held over %.1f s of uploads "
+	    "(%d still open at the end of them): %d of %d uploads answered "
+	    "200; %d cut, %d still open %.1f s after they opened "
+	    "(header_timeout_s %d)\n", opened, end - start, early, ok,
+	    uploads, cut, alive, mono_s() - start, HEADER_TIMEOUT_S);
+	for (i = 0; i < SLOW_CLIENTS; i++) {
+		if (pfd[i].fd != -1)
+			close(pfd[i].fd);
+	}
+	free(pfd);
+	assert_int_equal(opened, SLOW_CLIENTS);
+	/* The uploads overlapped the idle connections' lifetime. */
+	assert_true(end - start < HEADER_TIMEOUT_S);
+	assert_int_equal(early, SLOW_CLIENTS);
+	assert_true(uploads >= 5);
+	assert_true(ok * 100 >= uploads * 99);
+	assert_int_equal(alive, 0);
+	assert_int_equal(cut, SLOW_CLIENTS);
+}
+
 static void
 test_tls_service_down_is_503_json_with_retry_after(void **state)
 {
@@ -355,6 +478,8 @@ main(void)
 		    test_tls_customer_opens_uploads_and_reads_through_the_front),
 		cmocka_unit_test(test_tls_body_over_the_service_limit_is_413_json),
 		cmocka_unit_test(test_tls_metrics_stay_on_loopback),
+		cmocka_unit_test(
+		    test_tls_slow_clients_are_cut_and_uploads_go_through),
 		cmocka_unit_test(
 		    test_tls_service_down_is_503_json_with_retry_after),
 	};
