@@ -210,6 +210,28 @@ done:
 		imaging_analysis_free(b);
 }
 
+/* The faces the detector finds in the working image, as a card hint. */
+static int
+face_hint(struct imaging_engine *eng, const struct imaging_image *img,
+    struct imaging_card_hint *h)
+{
+	struct imaging_analysis	*a;
+	int			 i;
+
+	memset(h, 0, sizeof(*h));
+	if ((a = imaging_analyse_image(eng, IMAGING_SIDE_FACE, img)) == NULL)
+		return (-1);
+	for (i = 0; i < a->nfaces && i < IMAGING_CARD_MAX_HINT_FACES; i++) {
+		h->faces[i].x = a->faces[i].box[0];
+		h->faces[i].y = a->faces[i].box[1];
+		h->faces[i].w = a->faces[i].box[2] - a->faces[i].box[0];
+		h->faces[i].h = a->faces[i].box[3] - a->faces[i].box[1];
+		h->nfaces++;
+	}
+	imaging_analysis_free(a);
+	return (0);
+}
+
 static void *
 worker(void *arg)
 {
@@ -239,6 +261,7 @@ worker(void *arg)
 		struct imaging_image	 img;
 		struct imaging_decode_info info;
 		struct imaging_card_result r;
+		struct imaging_card_hint hint, *hp;
 		struct rec		*rec;
 		double			 t0, s, e2;
 		int			 i, expected;
@@ -266,7 +289,16 @@ worker(void *arg)
 		    IMAGING_CARD_EXPECT_BACK : c.truth.kind ==
 		    GEN_KIND_HOLDING ? IMAGING_CARD_EXPECT_HOLDING :
 		    IMAGING_CARD_EXPECT_FRONT;
-		if (imaging_card_analyse(cc, &img, expected, &r) == -1) {
+		/*
+		 * A selfie's faces are found first, as the engine does, and
+		 * tell the card part where to look.
+		 */
+		hp = NULL;
+		if (expected == IMAGING_CARD_EXPECT_HOLDING && eng != NULL &&
+		    face_hint(eng, &img, &hint) == 0)
+			hp = &hint;
+		if (imaging_card_analyse_hint(cc, &img, expected, hp,
+		    &r) == -1) {
 			fprintf(stderr, "accuracy-card: case %d: %s\n", i,
 			    imaging_card_error(cc));
 			gen_case_free(&c);

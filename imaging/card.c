@@ -73,7 +73,20 @@ struct cand {
 	double				inside;
 	double				ratio;
 	double				likeness;
+	double				weight;		/* face prior, see below */
 	double				score;
+};
+
+/*
+ * In a holding selfie, the person's face (the largest the detector
+ * found) and the faces much smaller than it outside it: the card's
+ * printed portrait, when the detector saw it.
+ */
+struct face_prior {
+	int				have_live;
+	struct imaging_card_rect	live;
+	int				nport;
+	struct imaging_card_rect	port[IMAGING_CARD_MAX_HINT_FACES];
 };
 
 static double	now_ms(void);
@@ -791,13 +804,99 @@ card_likeness(const struct card_cv_mat *bgr,
 }
 
 /*
+ * The faces of a holding selfie: the largest is the person; one under
+ * half its height and outside it may be the card's portrait (or someone
+ * behind, which only costs a weaker preference below).
+ */
+static void
+face_prior_make(const struct imaging_card_hint *h, int expected,
+    struct face_prior *fp)
+{
+	const struct imaging_card_rect	*f;
+	double				 cx, cy;
+	int				 i, live = -1;
+
+	memset(fp, 0, sizeof(*fp));
+	if (h == NULL || expected != IMAGING_CARD_EXPECT_HOLDING)
+		return;
+	for (i = 0; i < h->nfaces && i < IMAGING_CARD_MAX_HINT_FACES; i++)
+		if (h->faces[i].w > 0 && h->faces[i].h > 0 && (live < 0 ||
+		    h->faces[i].h > h->faces[live].h))
+			live = i;
+	if (live < 0)
+		return;
+	fp->have_live = 1;
+	fp->live = h->faces[live];
+	for (i = 0; i < h->nfaces && i < IMAGING_CARD_MAX_HINT_FACES; i++) {
+		f = &h->faces[i];
+		cx = f->x + f->w / 2;
+		cy = f->y + f->h / 2;
+		if (i == live || f->h <= 0 || f->h > 0.5 * fp->live.h ||
+		    (cx >= fp->live.x && cx <= fp->live.x + fp->live.w &&
+		    cy >= fp->live.y && cy <= fp->live.y + fp->live.h))
+			continue;
+		fp->port[fp->nport++] = *f;
+	}
+}
+
+/*
+ * How well an outline fits the card held beside that face.  A card held
+ * up to a phone is within arm's reach of the face: its long side is from
+ * about half to several times the face's width (ID-1 is 86 mm, a face
+ * some 150 mm; level with the face, or much nearer the lens than a face
+ * at arm's length), and it does not cover the face the detector saw.
+ * An outline holding the portrait the detector saw is preferred to one
+ * that does not.  0 rules the outline out; 1 is neutral.
+ */
+#define PRIOR_MIN_WIDTH		0.3	/* card long side / face width */
+#define PRIOR_MAX_WIDTH		6.0
+#define PRIOR_NO_PORTRAIT	0.2
+
+static double
+face_prior_weight(const struct face_prior *fp,
+    const struct imaging_card_point q[4])
+{
+	struct imaging_card_point	c;
+	double				longside, shortside;
+	int				i;
+
+	if (fp == NULL || !fp->have_live)
+		return (1);
+	c.x = fp->live.x + fp->live.w / 2;
+	c.y = fp->live.y + fp->live.h / 2;
+	if (inside_quad(q, c))
+		return (0);
+	longside = (dist(q[0], q[1]) + dist(q[2], q[3])) / 2;
+	shortside = (dist(q[1], q[2]) + dist(q[3], q[0])) / 2;
+	if (shortside > longside) {
+		double	t = longside;
+
+		longside = shortside;
+		shortside = t;
+	}
+	if (longside < PRIOR_MIN_WIDTH * fp->live.w ||
+	    longside > PRIOR_MAX_WIDTH * fp->live.w)
+		return (0);
+	if (fp->nport == 0)
+		return (1);
+	for (i = 0; i < fp->nport; i++) {
+		c.x = fp->port[i].x + fp->port[i].w / 2;
+		c.y = fp->port[i].y + fp->port[i].h / 2;
+		/* The printed portrait is under 60% of the card's height. */
+		if (inside_quad(q, c) && fp->port[i].h < 0.6 * shortside)
+			return (1);
+	}
+	return (PRIOR_NO_PORTRAIT);
+}
+
+/*
  * Keep the outlines that could be a card and score them; returns how
  * many were kept in `cands`.
  */
 static int
 keep_candidates(const struct card_cv_mat *bgr, const struct card_cv_mat *grey,
     const struct card_cv_quad *quads, int n, double imarea,
-    struct cand *cands)
+    const struct face_prior *fp, struct cand *cands)
 {
 	int	i, j, k = 0;
 
@@ -823,11 +922,16 @@ keep_candidates(const struct card_cv_mat *bgr, const struct card_cv_mat *grey,
 		 * background shapes (or a guessed side of a cut-off card)
 		 * are not, so support weighs most, then size and shape.
 		 */
+		if ((cd->weight = face_prior_weight(fp, cd->q)) <= 0)
+			continue;
+		/* A card held up in a selfie is in frame, all of it. */
+		if (fp != NULL && fp->have_live)
+			cd->weight *= cd->inside * cd->inside;
 		cd->likeness = card_likeness(bgr, cd->q);
 		cd->score = pow(cd->support, 4) * cd->inside * cd->inside *
 		    sqrt(fmin(cd->area / imarea, 1.0)) *
 		    exp(-pow((cd->ratio - CARD_ASPECT) / 0.35, 2)) *
-		    cd->likeness * cd->likeness;
+		    cd->likeness * cd->likeness * cd->weight;
 		k++;
 	}
 	return (k);
@@ -862,7 +966,7 @@ line_meet(struct imaging_card_point a0, struct imaging_card_point a1,
 static int
 reshape_candidates(const struct card_cv_mat *bgr,
     const struct card_cv_mat *grey, struct cand *cands, int k, int cap,
-    double imarea)
+    double imarea, const struct face_prior *fp)
 {
 	struct card_cv_quad	 v[8];
 	int			 order[MAX_QUADS], i, j, side, t, nv, n = k;
@@ -881,8 +985,12 @@ reshape_candidates(const struct card_cv_mat *bgr,
 	for (i = 0; i < k && i < 4; i++) {
 		const struct cand	*cd = &cands[order[i]];
 
-		/* Perspective alone takes the shape this far from 1.585. */
-		if (fabs(cd->ratio - CARD_ASPECT) < 0.18)
+		/*
+		 * Perspective alone takes the shape this far from 1.585.  A
+		 * card held in a selfie faces the lens: nearer still.
+		 */
+		if (fabs(cd->ratio - CARD_ASPECT) < (fp != NULL &&
+		    fp->have_live ? 0.1 : 0.18))
 			continue;
 		nv = 0;
 		for (side = 0; side < 4; side++) {
@@ -937,9 +1045,77 @@ reshape_candidates(const struct card_cv_mat *bgr,
 			nv = cap - n;
 		if (nv <= 0)
 			break;
-		n += keep_candidates(bgr, grey, v, nv, imarea, cands + n);
+		n += keep_candidates(bgr, grey, v, nv, imarea, fp,
+		    cands + n);
 	}
 	return (n);
+}
+
+/*
+ * Where the card must be when the detector saw its printed portrait: the
+ * portrait's face sits about 0.79 of the card's width from its left and
+ * a third of its height from its top, and is about a third of the card's
+ * height (the layout, see PORTRAIT_*).  Search that region, with room
+ * for the card's tilt and the face's framing, on its own (a view, no
+ * copy): the edge and brightness work then sees the card against its
+ * near surroundings only, not a white shirt running out of the frame.
+ */
+static int
+search_near_portrait(const struct card_cv_mat *src,
+    const struct card_cv_mat *grey, const struct imaging_card_rect *f,
+    double imarea, const struct face_prior *fp, struct cand *cands, int cap,
+    int *n_out)
+{
+	struct card_cv_quad	 quads[MAX_QUADS];
+	struct card_cv_mat	 view, gview;
+	double			 ch, cw, fx, fy;
+	int			 x0, y0, x1, y1, n, i, j;
+
+	*n_out = 0;
+	ch = f->h / 0.33;
+	cw = ch * CARD_ASPECT;
+	fx = f->x + f->w / 2;
+	fy = f->y + f->h / 2;
+	x0 = (int)fmax(0, fx - 0.79 * cw - 0.4 * cw);
+	x1 = (int)fmin(src->width, fx + 0.21 * cw + 0.4 * cw);
+	y0 = (int)fmax(0, fy - 0.33 * ch - 0.4 * cw);
+	y1 = (int)fmin(src->height, fy + 0.67 * ch + 0.4 * cw);
+	if (x1 - x0 < 32 || y1 - y0 < 32 || cap <= 0)
+		return (0);
+	view = *src;
+	view.width = x1 - x0;
+	view.height = y1 - y0;
+	view.data = src->data + (size_t)y0 * src->stride + (size_t)x0 * 3;
+	gview = *grey;
+	gview.width = view.width;
+	gview.height = view.height;
+	gview.data = grey->data + (size_t)y0 * grey->stride + (size_t)x0;
+	if (card_cv_find_quads(&view, &gview, 0.05, 0, CARD_CV_FIND_LINES,
+	    quads, MAX_QUADS, &n) == -1)
+		return (-1);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < 4; j++) {
+			quads[i].pt[j].x += x0;
+			quads[i].pt[j].y += y0;
+		}
+	if (n > cap)
+		n = cap;
+	*n_out = keep_candidates(src, grey, quads, n, imarea, fp, cands);
+	return (0);
+}
+
+/*
+ * A clean card outline: on an edge all round, card stock, card shape;
+ * and in a selfie, where the card's edge can run into a shirt or a wall
+ * of its own brightness, on an edge nearly everywhere, in frame and
+ * where the face says (the weight holds both).
+ */
+static int
+clean_outline(const struct cand *cd, const struct face_prior *fp)
+{
+	return (cd->support >= 0.9 && cd->likeness >= 0.5 &&
+	    fabs(cd->ratio - CARD_ASPECT) <= 0.2 && (!fp->have_live ||
+	    (cd->weight >= 0.95 && cd->support >= 0.95)));
 }
 
 int
@@ -947,14 +1123,23 @@ imaging_card_analyse(struct imaging_card_ctx *c,
     const struct imaging_image *img, int expected,
     struct imaging_card_result *r)
 {
+	return (imaging_card_analyse_hint(c, img, expected, NULL, r));
+}
+
+int
+imaging_card_analyse_hint(struct imaging_card_ctx *c,
+    const struct imaging_image *img, int expected,
+    const struct imaging_card_hint *hint, struct imaging_card_result *r)
+{
 	struct card_cv_quad	 quads[MAX_QUADS];
 	struct cand		 cands[MAX_CANDS], *best = NULL;
 	struct card_cv_mat	 src, grey;
 	struct imaging_card_point p;
+	struct face_prior	 fp;
 	double			 t0, t1, imarea, minside, m, v, total, largest;
 	double			 limit;
 	int			 n, i, k, ncards, flip, pass, longside, k0, k1;
-	int			 work[3];
+	int			 work[3], top;
 
 	memset(r, 0, sizeof(*r));
 	r->side = IMAGING_CARD_SIDE_UNKNOWN;
@@ -990,28 +1175,45 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 	work[0] = longside / k0;
 	work[1] = longside / k1;
 	work[2] = 400;
+	face_prior_make(hint, expected, &fp);
 	k = 0;
 	for (pass = 0; pass < 3; pass++) {
 		int	found_good = 0;
 
-		if (card_cv_find_quads(&src, 0.01, work[pass],
+		if (card_cv_find_quads(&src, &grey, 0.01, work[pass],
 		    pass == 0 ? 0 : CARD_CV_FIND_LINES, quads, MAX_QUADS,
-		    &n) == -1) {
-			card_cv_mat_free(&grey);
-			return (imaging_error_set(&c->err, IMAGING_ERR_CV,
-			    "card outline search failed"));
-		}
+		    &n) == -1)
+			goto cv_failed;
 		if (pass == 2 && k > 0)
 			break;
 		if (n > MAX_CANDS - k)
 			n = MAX_CANDS - k;
-		k += keep_candidates(&src, &grey, quads, n, imarea, cands + k);
-		k = reshape_candidates(&src, &grey, cands, k, MAX_CANDS,
-		    imarea);
+		k += keep_candidates(&src, &grey, quads, n, imarea, &fp,
+		    cands + k);
+		/*
+		 * When the best outline is a clean one as found, reshaped
+		 * outlines (a side search each) are not needed.
+		 */
+		for (i = 0, top = -1; i < k; i++)
+			if (top < 0 || cands[i].score > cands[top].score)
+				top = i;
+		if (top < 0 || !clean_outline(&cands[top], &fp))
+			k = reshape_candidates(&src, &grey, cands, k,
+			    MAX_CANDS, imarea, &fp);
 		for (i = 0; i < k; i++)
-			if (cands[i].support >= 0.9 && cands[i].likeness >= 0.5 &&
-			    fabs(cands[i].ratio - CARD_ASPECT) <= 0.2)
+			if (clean_outline(&cands[i], &fp))
 				found_good = 1;
+		/* No clean outline yet: look where the portrait says. */
+		for (i = 0; pass == 0 && !found_good && i < fp.nport &&
+		    i < 2; i++) {
+			if (search_near_portrait(&src, &grey, &fp.port[i],
+			    imarea, &fp, cands + k, MAX_CANDS - k, &n) == -1)
+				goto cv_failed;
+			k += n;
+			for (top = 0; top < k; top++)
+				if (clean_outline(&cands[top], &fp))
+					found_good = 1;
+		}
 		if (found_good)
 			break;
 	}
@@ -1142,8 +1344,13 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 	}
 	t1 = now_ms();
 	r->find_ms = t1 - t0;
-	/* A blurred card reads as noise: say blur, do not guess digits. */
-	if (c->ocr != NULL && r->sharpness.pass) {
+	/*
+	 * A blurred card reads as noise: say blur, do not guess digits.
+	 * The number is read from the front photo; the card held in a
+	 * selfie is there for its portrait, so it is not read again.
+	 */
+	if (c->ocr != NULL && r->sharpness.pass &&
+	    expected != IMAGING_CARD_EXPECT_HOLDING) {
 		if (r->side == IMAGING_CARD_SIDE_FRONT &&
 		    read_number(c, r) == -1)
 			return (-1);
@@ -1153,6 +1360,11 @@ imaging_card_analyse(struct imaging_card_ctx *c,
 	}
 	r->ocr_ms = now_ms() - t1;
 	return (0);
+
+cv_failed:
+	card_cv_mat_free(&grey);
+	return (imaging_error_set(&c->err, IMAGING_ERR_CV,
+	    "card outline search failed"));
 }
 
 static void

@@ -131,6 +131,20 @@ struct imaging_card_result {
 	double				ocr_ms;
 };
 
+/*
+ * What the caller already knows of the photo: the faces its detector
+ * found, in image pixels, any order.  In a holding selfie the largest is
+ * the person; a much smaller one outside it may be the card's portrait.
+ * A card held up to the camera is near the face, not over it, and of a
+ * size that goes with the face's, so these judge the card outlines.
+ */
+#define IMAGING_CARD_MAX_HINT_FACES	8
+
+struct imaging_card_hint {
+	int				nfaces;
+	struct imaging_card_rect	faces[IMAGING_CARD_MAX_HINT_FACES];
+};
+
 struct imaging_card_ctx;
 
 /*
@@ -163,11 +177,25 @@ struct imaging_card_options *imaging_card_options(struct imaging_card_ctx *);
  * @param expected IMAGING_CARD_EXPECT_* : which side should be there,
  * and which size limit applies (a card in a selfie is smaller).
  * @param r receives every figure; r->found is 0 when no card was seen
- * (reason card_not_found), which is not an error.
+ * (reason card_not_found), which is not an error.  The number (front)
+ * and the validity period (back) are read from card photos, not from a
+ * card held in a selfie (IMAGING_CARD_EXPECT_HOLDING).
  * @return 0, or -1 on an internal failure (memory, OpenCV, OCR engine).
  */
 int	imaging_card_analyse(struct imaging_card_ctx *ctx,
 	    const struct imaging_image *img, int expected,
+	    struct imaging_card_result *r);
+
+/*
+ * imaging_card_analyse() with what the caller knows of the photo; `hint`
+ * may be NULL (the same as imaging_card_analyse).  Only a holding selfie
+ * uses it for now: outlines over the face or of a size that does not go
+ * with it are ruled out, and where the detector saw the card's portrait
+ * the region around it is searched on its own.
+ */
+int	imaging_card_analyse_hint(struct imaging_card_ctx *ctx,
+	    const struct imaging_image *img, int expected,
+	    const struct imaging_card_hint *hint,
 	    struct imaging_card_result *r);
 
 /*

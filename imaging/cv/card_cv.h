@@ -82,6 +82,7 @@ int	card_cv_grey(const struct card_cv_mat *src, struct card_cv_mat *grey);
  * four sides (sides lying on the image border are dropped and the
  * remaining four lines intersected, so a corner may lie outside the
  * image).  Writes up to `cap` candidates, larger first; *n their count.
+ * grey: the same image in grey if the caller has it (else NULL).
  * min_area_frac: smallest hull area, as a fraction of the image.
  * work_long_side: the edge work is done on the image shrunk by a whole
  * factor to about this long side (0: 800); a smaller one finds the
@@ -90,7 +91,8 @@ int	card_cv_grey(const struct card_cv_mat *src, struct card_cv_mat *grey);
  * (slower; for a card whose outline no contour closes).
  */
 #define CARD_CV_FIND_LINES	0x01
-int	card_cv_find_quads(const struct card_cv_mat *bgr, double min_area_frac,
+int	card_cv_find_quads(const struct card_cv_mat *bgr,
+	    const struct card_cv_mat *grey, double min_area_frac,
 	    int work_long_side, int flags, struct card_cv_quad *out, int cap,
 	    int *n);
 

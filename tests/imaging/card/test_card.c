@@ -287,6 +287,88 @@ test_card_finds_card_in_holding_selfie(void **state)
 	gen_case_free(&c);
 }
 
+/*
+ * Holding selfie case 80 analysed with a face hint: a face box `face_w`
+ * card widths wide, its centre at (dx, dy) card widths from the card's.
+ */
+static void
+run_holding_hint(double dx, double dy, double face_w, struct gen_case *c,
+    struct imaging_card_result *r, double *scale)
+{
+	struct gen_options		o;
+	struct imaging_image		img;
+	struct imaging_card_hint	h;
+	double				cx = 0, cy = 0, w;
+	char				msg[256];
+	int				i;
+
+	gen_options_default(&o);
+	o.kind = GEN_KIND_HOLDING;
+	o.degrade = 0;
+	o.long_side = LONG_SIDE;
+	assert_int_equal(gen_make(fx.gen, SEED, 80, &o, c, msg,
+	    sizeof(msg)), 0);
+	assert_int_equal(imaging_decode(fx.dec, c->jpeg, c->len, LONG_SIDE,
+	    &img, NULL), 0);
+	*scale = (double)img.width / c->truth.width;
+	for (i = 0; i < 4; i++) {
+		cx += c->truth.quad[2 * i] * *scale / 4;
+		cy += c->truth.quad[2 * i + 1] * *scale / 4;
+	}
+	w = hypot(c->truth.quad[2] - c->truth.quad[0],
+	    c->truth.quad[3] - c->truth.quad[1]) * *scale;
+	memset(&h, 0, sizeof(h));
+	h.nfaces = 1;
+	h.faces[0].w = face_w * w;
+	h.faces[0].h = 1.3 * face_w * w;
+	h.faces[0].x = cx + dx * w - h.faces[0].w / 2;
+	h.faces[0].y = cy + dy * w - h.faces[0].h / 2;
+	assert_int_equal(imaging_card_analyse_hint(fx.card, &img,
+	    IMAGING_CARD_EXPECT_HOLDING, &h, r), 0);
+}
+
+static void
+test_card_hint_keeps_card_held_below_face(void **state)
+{
+	struct imaging_card_result	r;
+	struct gen_case			c;
+	double				s;
+
+	(void)state;
+	run_holding_hint(0, -1.2, 0.9, &c, &r, &s);
+	assert_true(r.found);
+	assert_true(corner_error(&r, &c.truth, s) < 0.03);
+	gen_case_free(&c);
+}
+
+static void
+test_card_hint_rules_out_outline_over_face(void **state)
+{
+	struct imaging_card_result	r;
+	struct gen_case			c;
+	double				s;
+
+	(void)state;
+	/* A face the detector saw cannot be under the card. */
+	run_holding_hint(0, 0, 0.3, &c, &r, &s);
+	assert_true(!r.found || corner_error(&r, &c.truth, s) > 0.03);
+	gen_case_free(&c);
+}
+
+static void
+test_card_hint_rules_out_card_too_big_for_face(void **state)
+{
+	struct imaging_card_result	r;
+	struct gen_case			c;
+	double				s;
+
+	(void)state;
+	/* A card ten times a face's width is not held beside that face. */
+	run_holding_hint(0, -1.2, 0.1, &c, &r, &s);
+	assert_true(!r.found || corner_error(&r, &c.truth, s) > 0.03);
+	gen_case_free(&c);
+}
+
 static void
 test_card_reports_not_found_on_plain_wall(void **state)
 {
@@ -337,6 +419,10 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_card_flags_multiple_cards),
 		cmocka_unit_test(test_card_flags_wrong_side),
 		cmocka_unit_test(test_card_finds_card_in_holding_selfie),
+		cmocka_unit_test(test_card_hint_keeps_card_held_below_face),
+		cmocka_unit_test(test_card_hint_rules_out_outline_over_face),
+		cmocka_unit_test(
+		    test_card_hint_rules_out_card_too_big_for_face),
 		cmocka_unit_test(test_card_reports_not_found_on_plain_wall),
 		cmocka_unit_test(test_card_rejects_missing_image),
 	};
