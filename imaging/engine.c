@@ -20,6 +20,8 @@
 struct imaging_engine {
 	struct imaging_options	 opt;
 	struct imaging_decoder	*dec;
+	/* Regions at a finer scale; dec's working image stays valid. */
+	struct imaging_decoder	*rdec;
 	struct face_cv		*fc;
 #if IMAGING_HAVE_CARD
 	struct imaging_card_ctx	*card;
@@ -33,6 +35,11 @@ struct imaging_engine {
 
 /* Faces under this fraction of the chosen face's height are background. */
 #define BACKGROUND_FACE_RATIO	0.5f
+
+/* What embed_face() measures of a chosen face; see embed_what(). */
+#define EMBED_VECTOR	0x01
+#define EMBED_LIVENESS	0x02
+#define EMBED_SHARPNESS	0x04
 
 /* fr_eye's class for an open eye; see imaging.h on IMAGING_MODEL_EYE. */
 #define EYE_OPEN_CLASS	1
@@ -49,13 +56,18 @@ static void	figure_set(struct imaging_figure *, double, double, int,
 		    const char *);
 static void	reason_add(struct imaging_analysis *, const char *);
 static int	analyse_faces(struct imaging_engine *,
-		    struct imaging_analysis *, const struct imaging_image *);
+		    struct imaging_analysis *, const struct imaging_image *,
+		    int);
 static int	describe_face(struct imaging_engine *,
 		    const struct imaging_image *, const struct face_box *,
 		    struct imaging_face *, float *lm68);
 static int	embed_face(struct imaging_engine *,
-		    const struct imaging_image *, const float *lm68,
-		    struct imaging_face *);
+		    const struct imaging_image *, struct imaging_face *, int);
+static void	face_sharpness(struct imaging_engine *,
+		    const struct imaging_image *, struct imaging_face *,
+		    unsigned char *);
+static int	embed_what(const struct imaging_analysis *, int, int);
+static int	refine_target(const struct imaging_analysis *, int);
 static void	choose_faces(const struct imaging_engine *,
 		    struct imaging_analysis *);
 static void	judge_quality(const struct imaging_engine *,
@@ -65,7 +77,7 @@ static int	card_hook(struct imaging_engine *, struct imaging_analysis *,
 		    const struct imaging_image *);
 static int	inside_quad(const float *, float, float);
 static float	quad_height(const float *);
-static void	refine_small_face(struct imaging_engine *,
+static int	refine_small_face(struct imaging_engine *,
 		    struct imaging_analysis *, int, const void *, size_t);
 static void	reason_remove(struct imaging_analysis *, const char *);
 static int	find_card_portrait(struct imaging_engine *,
@@ -148,7 +160,8 @@ imaging_engine_new(const char *models_dir, const struct imaging_options *o,
 	e->order = calloc(FACE_MAX_PRIORS, sizeof(int));
 	if (e->scores == NULL || e->boxes == NULL || e->order == NULL)
 		goto nomem;
-	if ((e->dec = imaging_decoder_new(&e->opt.limits)) == NULL)
+	if ((e->dec = imaging_decoder_new(&e->opt.limits)) == NULL ||
+	    (e->rdec = imaging_decoder_new(&e->opt.limits)) == NULL)
 		goto nomem;
 
 	flags = 0;
@@ -199,6 +212,7 @@ imaging_engine_free(struct imaging_engine *e)
 	imaging_card_free(e->card);
 #endif
 	imaging_decoder_free(e->dec);
+	imaging_decoder_free(e->rdec);
 	free(e->scores);
 	free(e->boxes);
 	free(e->order);
@@ -231,6 +245,7 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 	struct imaging_decode_info	 info;
 	struct imaging_image		 img;
 	double				 t0;
+	int				 i;
 
 	imaging_error_clear(&e->err);
 	if ((unsigned)side > IMAGING_SIDE_FACE) {
@@ -269,15 +284,22 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 	a->work_width = img.width;
 	a->work_height = img.height;
 
-	if (analyse_faces(e, a, &img) == -1) {
+	if (analyse_faces(e, a, &img, 1) == -1) {
 		free(a);
 		return (NULL);
 	}
-	/* Last: a region decode reuses (invalidates) the working image. */
-	if (a->card_portrait >= 0)
-		refine_small_face(e, a, a->card_portrait, buf, len);
-	else if (a->side == IMAGING_SIDE_FRONT && a->primary >= 0)
-		refine_small_face(e, a, a->primary, buf, len);
+	/*
+	 * A small card portrait is measured again from finer pixels (its
+	 * own decoder: the working image stays valid); only if that fails
+	 * is it embedded from the working image.
+	 */
+	if ((i = refine_target(a, 1)) >= 0 &&
+	    refine_small_face(e, a, i, buf, len) == -1 &&
+	    embed_face(e, &img, &a->faces[i], embed_what(a, i, -1) &
+	    ~EMBED_SHARPNESS) == -1) {
+		free(a);
+		return (NULL);
+	}
 
 	if (a->primary >= 0 && a->card_portrait >= 0 &&
 	    a->faces[a->primary].has_embedding &&
@@ -315,7 +337,7 @@ imaging_analyse_image(struct imaging_engine *e, enum imaging_side side,
 	a->orientation = 1;
 	a->width = a->work_width = img->width;
 	a->height = a->work_height = img->height;
-	if (analyse_faces(e, a, img) == -1) {
+	if (analyse_faces(e, a, img, 0) == -1) {
 		free(a);
 		return (NULL);
 	}
@@ -429,7 +451,7 @@ imaging_comparison_json(const struct imaging_comparison *c,
  */
 static int
 analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
-    const struct imaging_image *img)
+    const struct imaging_image *img, int can_refine)
 {
 	struct face_box	 boxes[IMAGING_MAX_FACES];
 	float		 lm[IMAGING_MAX_FACES][136];
@@ -437,13 +459,20 @@ analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
 	int		 n, kept, i;
 
 	t0 = now_ms();
-	if (face_cv_detect(e->fc, img, 1, e->scores, e->boxes,
-	    FACE_MAX_PRIORS, &n) == -1)
-		return (imaging_error_set(&e->err, IMAGING_ERR_CV, "%s",
-		    face_cv_error(e->fc)));
-	kept = face_detect_post(e->scores, e->boxes, n, img->width,
-	    img->height, e->opt.min_face_score, e->opt.nms_iou, e->order,
-	    boxes, IMAGING_MAX_FACES);
+	/*
+	 * The emblem side shows no face and nothing reads faces from it:
+	 * its photo is not searched for any.
+	 */
+	n = kept = 0;
+	if (a->side != IMAGING_SIDE_BACK) {
+		if (face_cv_detect(e->fc, img, 1, e->scores, e->boxes,
+		    FACE_MAX_PRIORS, &n) == -1)
+			return (imaging_error_set(&e->err, IMAGING_ERR_CV,
+			    "%s", face_cv_error(e->fc)));
+		kept = face_detect_post(e->scores, e->boxes, n, img->width,
+		    img->height, e->opt.min_face_score, e->opt.nms_iou,
+		    e->order, boxes, IMAGING_MAX_FACES);
+	}
 
 	a->nfaces = 0;
 	for (i = 0; i < kept; i++) {
@@ -461,11 +490,13 @@ analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
 		return (-1);
 
 	choose_faces(e, a);
-	if (a->primary >= 0 &&
-	    embed_face(e, img, lm[a->primary], &a->faces[a->primary]) == -1)
+	i = refine_target(a, can_refine);
+	if (a->primary >= 0 && embed_face(e, img, &a->faces[a->primary],
+	    embed_what(a, a->primary, i)) == -1)
 		return (-1);
-	if (a->card_portrait >= 0 && embed_face(e, img, lm[a->card_portrait],
-	    &a->faces[a->card_portrait]) == -1)
+	if (a->card_portrait >= 0 && embed_face(e, img,
+	    &a->faces[a->card_portrait], embed_what(a, a->card_portrait,
+	    i)) == -1)
 		return (-1);
 
 	judge_quality(e, a, img);
@@ -542,55 +573,56 @@ describe_face(struct imaging_engine *e, const struct imaging_image *img,
 	return (0);
 }
 
-/* Align, embed, and measure liveness and sharpness of one chosen face. */
+/*
+ * What to measure of chosen face `idx`.  Every chosen face gets its
+ * sharpness judged.  The one to be measured again from finer pixels
+ * (`refine`) needs no embedding from the coarse ones.  Liveness is asked
+ * of a live face only: a card portrait is a print by definition, and
+ * nothing reads the figure (the front's face is the card's portrait).
+ */
+static int
+embed_what(const struct imaging_analysis *a, int idx, int refine)
+{
+	int	what = EMBED_SHARPNESS;
+
+	if (idx != refine)
+		what |= EMBED_VECTOR;
+	if (idx != a->card_portrait && a->side != IMAGING_SIDE_FRONT)
+		what |= EMBED_LIVENESS;
+	return (what);
+}
+
+/*
+ * Align, embed, and measure liveness and sharpness of one chosen face
+ * (what: EMBED_* bits).
+ */
 static int
 embed_face(struct imaging_engine *e, const struct imaging_image *img,
-    const float *lm68, struct imaging_face *f)
+    struct imaging_face *f, int what)
 {
 	struct face_box		b;
 	struct face_cv_rect	r;
-	struct imaging_image	aligned;
 	unsigned char		px[FACE_CV_ALIGN_SIZE * FACE_CV_ALIGN_SIZE * 3];
 	float			logits[FACE_CV_LIVE_CLASSES];
-	double			m[6], sharp;
+	double			m[6];
 
-	(void)lm68;
 	if (face_similarity(f->landmarks, face_arcface_ref, 5, m) == -1)
 		return (0);	/* degenerate landmarks: no embedding */
-	if (face_cv_embed(e->fc, img, m, e->opt.embed_rgb, f->embedding,
-	    px) == -1)
-		return (imaging_error_set(&e->err, IMAGING_ERR_CV, "%s",
-		    face_cv_error(e->fc)));
-	face_l2_normalise(f->embedding, IMAGING_EMBED_DIM);
-	f->has_embedding = 1;
-
-	/*
-	 * Sharpness on the aligned face: the same 112 px scale whatever the
-	 * photo's size, and the pixels the matcher actually saw.  A face
-	 * smaller than that would be measured upsampled, which reads as
-	 * blur whatever the focus; measure it at its own pixels instead.
-	 */
-	aligned.width = aligned.height = FACE_CV_ALIGN_SIZE;
-	aligned.stride = 3 * FACE_CV_ALIGN_SIZE;
-	aligned.pixels = px;
-	r.x = r.y = 8;
-	r.w = r.h = FACE_CV_ALIGN_SIZE - 16;
-	if (f->size_px < FACE_CV_ALIGN_SIZE) {
-		r.x = (int)(f->box[0] + (f->box[2] - f->box[0]) / 8);
-		r.y = (int)(f->box[1] + (f->box[3] - f->box[1]) / 8);
-		r.w = (int)((f->box[2] - f->box[0]) * 3 / 4);
-		r.h = (int)((f->box[3] - f->box[1]) * 3 / 4);
-		if (r.w >= 3 && r.h >= 3 && r.x >= 0 && r.y >= 0 &&
-		    r.x + r.w <= img->width && r.y + r.h <= img->height)
-			aligned = *img;
-		else {
-			r.x = r.y = 8;
-			r.w = r.h = FACE_CV_ALIGN_SIZE - 16;
-		}
+	/* A face of 112 px or more is judged on the aligned pixels. */
+	if ((what & EMBED_SHARPNESS) && f->size_px >= FACE_CV_ALIGN_SIZE)
+		what |= EMBED_VECTOR;
+	if (what & EMBED_VECTOR) {
+		if (face_cv_embed(e->fc, img, m, e->opt.embed_rgb,
+		    f->embedding, px) == -1)
+			return (imaging_error_set(&e->err, IMAGING_ERR_CV,
+			    "%s", face_cv_error(e->fc)));
+		face_l2_normalise(f->embedding, IMAGING_EMBED_DIM);
+		f->has_embedding = 1;
 	}
-	sharp = face_laplacian_var(&aligned, &r);
-	figure_set(&f->sharpness, sharp, e->opt.min_sharpness,
-	    sharp >= e->opt.min_sharpness, IMAGING_REASON_FACE_BLURRY);
+	if (what & EMBED_SHARPNESS)
+		face_sharpness(e, img, f, (what & EMBED_VECTOR) ? px : NULL);
+	if (!(what & EMBED_LIVENESS))
+		return (0);
 
 	b.x1 = f->box[0];
 	b.y1 = f->box[1];
@@ -610,8 +642,47 @@ embed_face(struct imaging_engine *e, const struct imaging_image *img,
 		figure_set(&f->liveness, face_softmax_at(logits,
 		    FACE_CV_LIVE_CLASSES, 0), 0, 1, NULL);
 	}
-
 	return (0);
+}
+
+/*
+ * Sharpness on the aligned face (`px`, what face_cv_embed saw): the same
+ * 112 px scale whatever the photo's size.  A face smaller than that
+ * would be measured upsampled, which reads as blur whatever the focus;
+ * measure it at its own pixels instead.
+ */
+static void
+face_sharpness(struct imaging_engine *e, const struct imaging_image *img,
+    struct imaging_face *f, unsigned char *px)
+{
+	struct face_cv_rect	r;
+	struct imaging_image	aligned;
+	double			sharp;
+
+	/* px is NULL when the face was not aligned (it is not embedded). */
+	aligned.width = aligned.height = FACE_CV_ALIGN_SIZE;
+	aligned.stride = 3 * FACE_CV_ALIGN_SIZE;
+	aligned.pixels = px;
+	r.x = r.y = 8;
+	r.w = r.h = FACE_CV_ALIGN_SIZE - 16;
+	if (f->size_px < FACE_CV_ALIGN_SIZE) {
+		r.x = (int)(f->box[0] + (f->box[2] - f->box[0]) / 8);
+		r.y = (int)(f->box[1] + (f->box[3] - f->box[1]) / 8);
+		r.w = (int)((f->box[2] - f->box[0]) * 3 / 4);
+		r.h = (int)((f->box[3] - f->box[1]) * 3 / 4);
+		if (r.w >= 3 && r.h >= 3 && r.x >= 0 && r.y >= 0 &&
+		    r.x + r.w <= img->width && r.y + r.h <= img->height)
+			aligned = *img;
+		else {
+			r.x = r.y = 8;
+			r.w = r.h = FACE_CV_ALIGN_SIZE - 16;
+		}
+	}
+	if (aligned.pixels == NULL)
+		return;
+	sharp = face_laplacian_var(&aligned, &r);
+	figure_set(&f->sharpness, sharp, e->opt.min_sharpness,
+	    sharp >= e->opt.min_sharpness, IMAGING_REASON_FACE_BLURRY);
 }
 
 /*
@@ -721,10 +792,8 @@ judge_quality(const struct imaging_engine *e, struct imaging_analysis *a,
 		    IMAGING_REASON_NO_FACE : IMAGING_REASON_TOO_MANY_FACES);
 		if (!a->face_count.pass)
 			reason_add(a, a->face_count.reason);
-	} else {
-		/* The emblem side has no face; the count is information. */
-		figure_set(&a->face_count, a->nfaces, 0, 1, NULL);
 	}
+	/* The emblem side is not searched for faces: no count. */
 
 	r.x = r.y = 0;
 	r.w = img->width;
@@ -827,16 +896,26 @@ card_hook(struct imaging_engine *e, struct imaging_analysis *a,
 #if IMAGING_HAVE_CARD
 	struct imaging_card_summary	*c = &a->card;
 	struct imaging_card_result	 r;
+	struct imaging_card_hint	 hint;
 	int				 i;
 
 	memset(c, 0, sizeof(*c));
 	if (e->card == NULL || a->side == IMAGING_SIDE_FACE)
 		return (0);
 	memset(&r, 0, sizeof(r));
-	if (imaging_card_analyse(e->card, img, a->side ==
+	/* The faces found so far tell the card part where to look. */
+	memset(&hint, 0, sizeof(hint));
+	for (i = 0; i < a->nfaces && i < IMAGING_CARD_MAX_HINT_FACES; i++) {
+		hint.faces[i].x = a->faces[i].box[0];
+		hint.faces[i].y = a->faces[i].box[1];
+		hint.faces[i].w = a->faces[i].box[2] - a->faces[i].box[0];
+		hint.faces[i].h = a->faces[i].box[3] - a->faces[i].box[1];
+		hint.nfaces++;
+	}
+	if (imaging_card_analyse_hint(e->card, img, a->side ==
 	    IMAGING_SIDE_FRONT ? IMAGING_CARD_EXPECT_FRONT : a->side ==
 	    IMAGING_SIDE_BACK ? IMAGING_CARD_EXPECT_BACK :
-	    IMAGING_CARD_EXPECT_HOLDING, &r) == -1)
+	    IMAGING_CARD_EXPECT_HOLDING, &hint, &r) == -1)
 		return (imaging_error_set(&e->err,
 		    imaging_card_errcode(e->card), "card: %s",
 		    imaging_card_error(e->card)));
@@ -971,7 +1050,25 @@ find_card_portrait(struct imaging_engine *e, struct imaging_analysis *a,
 #define REFINE_BELOW_PX		100
 #define REFINE_TARGET_PX	160
 
-static void
+/*
+ * The face of a photo that is measured again from finer pixels: a small
+ * card portrait (the front's face, or the one held in a selfie), when
+ * the photo has more pixels than the working image.  -1: none.
+ */
+static int
+refine_target(const struct imaging_analysis *a, int can)
+{
+	int	idx;
+
+	idx = a->card_portrait >= 0 ? a->card_portrait :
+	    a->side == IMAGING_SIDE_FRONT ? a->primary : -1;
+	if (!can || idx < 0 || a->faces[idx].size_px >= REFINE_BELOW_PX ||
+	    a->width <= a->work_width)
+		return (-1);
+	return (idx);
+}
+
+static int
 refine_small_face(struct imaging_engine *e, struct imaging_analysis *a,
     int idx, const void *buf, size_t len)
 {
@@ -987,7 +1084,7 @@ refine_small_face(struct imaging_engine *e, struct imaging_analysis *a,
 
 	if (f->size_px >= REFINE_BELOW_PX || a->width <= a->work_width ||
 	    buf == NULL)
-		return;
+		return (-1);
 	cx = (f->box[0] + f->box[2]) / 2;
 	cy = (f->box[1] + f->box[3]) / 2;
 	side = 3 * fmaxf(f->box[2] - f->box[0], f->box[3] - f->box[1]);
@@ -995,9 +1092,9 @@ refine_small_face(struct imaging_engine *e, struct imaging_analysis *a,
 	rect.y = (int)(cy - side / 2);
 	rect.width = rect.height = (int)side;
 	target = (int)(side * REFINE_TARGET_PX / f->size_px);
-	if (imaging_decode_region(e->dec, buf, len, a->work_width,
+	if (imaging_decode_region(e->rdec, buf, len, a->work_width,
 	    a->work_height, &rect, target, &rimg, &info) == -1)
-		return;
+		return (-1);
 	/* Region pixel -> working pixel. */
 	wx = (double)a->work_width / a->width;
 	wy = (double)a->work_height / a->height;
@@ -1007,7 +1104,7 @@ refine_small_face(struct imaging_engine *e, struct imaging_analysis *a,
 #define TO_WY(v)	((float)((info.region.y + (v) * sy) * wy))
 	if (face_cv_detect(e->fc, &rimg, 1, e->scores, e->boxes,
 	    FACE_MAX_PRIORS, &n) == -1)
-		return;
+		return (-1);
 	kept = face_detect_post(e->scores, e->boxes, n, rimg.width,
 	    rimg.height, e->opt.min_face_score, e->opt.nms_iou, e->order,
 	    boxes, IMAGING_MAX_FACES);
@@ -1021,12 +1118,13 @@ refine_small_face(struct imaging_engine *e, struct imaging_analysis *a,
 			best = i;
 	}
 	if (best < 0)
-		return;
+		return (-1);
 	b = boxes[best];
 	if (describe_face(e, &rimg, &b, &nf, lm) == -1 ||
-	    embed_face(e, &rimg, lm, &nf) == -1 || !nf.has_embedding) {
+	    embed_face(e, &rimg, &nf, embed_what(a, idx, -1)) == -1 ||
+	    !nf.has_embedding) {
 		imaging_error_clear(&e->err);
-		return;
+		return (-1);
 	}
 	nf.box[0] = TO_WX(b.x1);
 	nf.box[1] = TO_WY(b.y1);
@@ -1048,6 +1146,7 @@ refine_small_face(struct imaging_engine *e, struct imaging_analysis *a,
 		    a->faces[a->primary].size_px >= e->opt.min_face_px)
 			reason_remove(a, IMAGING_REASON_FACE_TOO_SMALL);
 	}
+	return (0);
 }
 
 static void

@@ -192,7 +192,10 @@ struct imaging_analysis {
 	 */
 	struct imaging_figure	 live_vs_portrait;
 
-	/* Whole-photo quality figures. */
+	/*
+	 * Whole-photo quality figures.  The back (emblem side) is not
+	 * searched for faces: no faces and face_count not measured.
+	 */
 	struct imaging_figure	 face_count;
 	struct imaging_figure	 face_size;
 	struct imaging_figure	 exposure_mean;
