@@ -1,9 +1,13 @@
 /*
  * JPEG decoding with TurboJPEG: probe, EXIF orientation, DCT-scaled
- * decompression, lossless crop for regions, then rotation upright.
+ * decompression, regions through libjpeg's scanline API (or a lossless
+ * crop), then rotation upright.
  */
+#include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <jpeglib.h>
 #include <turbojpeg.h>
 
 #include "decode_priv.h"
@@ -32,6 +36,9 @@ static int	crop_jpeg(struct imaging_decoder *, const uint8_t *, size_t,
 		    const uint8_t **, size_t *);
 static void	encoded_rect(int, int, int, const struct imaging_rect *,
 		    struct imaging_rect *);
+static int	scanline_region(struct imaging_decoder *, const uint8_t *,
+		    size_t, const struct imaging_rect *, tjscalingfactor,
+		    struct imaging_image *);
 
 int
 jpeg_decode(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
@@ -65,6 +72,14 @@ jpeg_decode(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
 	info->region = full;
 	info->scale_num = sf.num;
 	info->scale_denom = sf.denom;
+
+	/*
+	 * A region of a single-scan JPEG: only the rows down to it and the
+	 * columns around it are decoded.
+	 */
+	if (rect != NULL && !h.probe.progressive && h.probe.scans == 1 &&
+	    scanline_region(dec, buf, len, &enc, sf, &src) == 0)
+		goto upright;
 
 	/* Cut the region out losslessly, on MCU boundaries. */
 	jb = buf;
@@ -129,7 +144,9 @@ jpeg_decode(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
 	src.stride = sw * 3;
 	src.pixels = dec->tmp.p + (size_t)oy * src.stride + (size_t)ox * 3;
 
-	imaging_orient_dims(h.orientation, ow, oh, &out->width, &out->height);
+upright:
+	imaging_orient_dims(h.orientation, src.width, src.height, &out->width,
+	    &out->height);
 	out->stride = out->width * 3;
 	if (scratch_reserve(dec, &dec->out, (size_t)out->stride *
 	    (size_t)out->height) == -1)
@@ -305,4 +322,111 @@ encoded_rect(int orientation, int w, int h, const struct imaging_rect *u,
 	e->y = y0 < y1 ? y0 : y1;
 	e->width = (x0 < x1 ? x1 - x0 : x0 - x1) + 1;
 	e->height = (y0 < y1 ? y1 - y0 : y0 - y1) + 1;
+}
+
+/* libjpeg's errors come back here instead of exiting. */
+struct jerr {
+	struct jpeg_error_mgr	pub;
+	jmp_buf			jb;
+};
+
+static void
+jerr_exit(j_common_ptr c)
+{
+	struct jerr	*e = (struct jerr *)c->err;
+
+	longjmp(e->jb, 1);
+}
+
+/* Warnings (a few corrupt bytes) are accepted, as TurboJPEG's are. */
+static void
+jerr_message(j_common_ptr c, int level)
+{
+	(void)c;
+	(void)level;
+}
+
+/*
+ * Decode encoded rectangle `enc` at scale `sf` into dec->tmp with
+ * libjpeg's scanline API: rows above it are skipped (entropy-decoded,
+ * not transformed), rows below it are never read, and only the iMCU
+ * columns around it are transformed.  The lossless crop reads and
+ * re-encodes the whole image first, several times the work for a face.
+ * `src` receives a view of the rectangle, as the crop path gives it.
+ * -1 when libjpeg refuses anything (nothing is reported): the caller
+ * then takes the lossless crop path, which reports its own errors.
+ */
+static int
+scanline_region(struct imaging_decoder *dec, const uint8_t *buf, size_t len,
+    const struct imaging_rect *enc, tjscalingfactor sf,
+    struct imaging_image *src)
+{
+	struct jpeg_decompress_struct	 ci;
+	struct jerr			 je;
+	JDIMENSION			 xoff, cw;
+	JSAMPROW			 row;
+	int				 x0, y0, w, h, stride;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.err = jpeg_std_error(&je.pub);
+	je.pub.error_exit = jerr_exit;
+	je.pub.emit_message = jerr_message;
+	if (setjmp(je.jb)) {
+		jpeg_destroy_decompress(&ci);
+		return (-1);
+	}
+	jpeg_create_decompress(&ci);
+	jpeg_mem_src(&ci, buf, (unsigned long)len);
+	if (jpeg_read_header(&ci, TRUE) != JPEG_HEADER_OK ||
+	    ci.progressive_mode || ci.num_components != 3 ||
+	    ci.jpeg_color_space != JCS_YCbCr)
+		goto fail;
+	ci.scale_num = (unsigned int)sf.num;
+	ci.scale_denom = (unsigned int)sf.denom;
+	ci.out_color_space = JCS_EXT_BGR;
+	if (!jpeg_start_decompress(&ci))
+		goto fail;
+	/* The rectangle in scaled pixels, as the crop path computes it. */
+	x0 = (int)((int64_t)enc->x * sf.num / sf.denom);
+	y0 = (int)((int64_t)enc->y * sf.num / sf.denom);
+	w = TJSCALED(enc->width, sf);
+	h = TJSCALED(enc->height, sf);
+	if (x0 >= (int)ci.output_width || y0 >= (int)ci.output_height ||
+	    w < 1 || h < 1)
+		goto fail;
+	if (w > (int)ci.output_width - x0)
+		w = (int)ci.output_width - x0;
+	if (h > (int)ci.output_height - y0)
+		h = (int)ci.output_height - y0;
+	xoff = (JDIMENSION)x0;
+	cw = (JDIMENSION)w;
+	jpeg_crop_scanline(&ci, &xoff, &cw);
+	if ((int)xoff > x0 || (int)(xoff + cw) < x0 + w ||
+	    ci.output_width != cw)
+		goto fail;
+	stride = (int)cw * 3;
+	if (scratch_reserve(dec, &dec->tmp, (size_t)stride * (size_t)h) == -1) {
+		imaging_error_clear(&dec->err);
+		goto fail;
+	}
+	if (y0 > 0 && jpeg_skip_scanlines(&ci, (JDIMENSION)y0) !=
+	    (JDIMENSION)y0)
+		goto fail;
+	while ((int)ci.output_scanline < y0 + h) {
+		row = dec->tmp.p + (size_t)((int)ci.output_scanline - y0) *
+		    (size_t)stride;
+		if (jpeg_read_scanlines(&ci, &row, 1) != 1)
+			goto fail;
+	}
+	jpeg_abort_decompress(&ci);
+	jpeg_destroy_decompress(&ci);
+	src->width = w;
+	src->height = h;
+	src->stride = stride;
+	src->pixels = dec->tmp.p + (size_t)(x0 - (int)xoff) * 3;
+	return (0);
+
+fail:
+	jpeg_destroy_decompress(&ci);
+	return (-1);
 }
