@@ -53,6 +53,7 @@ struct case_job {
 	char			 key_id[SIGN_KEY_ID_MAX];
 	char			 timestamp[SIGN_TIMESTAMP_MAX];
 	char			 signature[SIGN_HEX_LEN + 2];
+	char			 nonce[SIGN_NONCE_MAX + 2];
 	int			 has_signature;
 	char			 idem_key[IDEM_MAX];
 	int			 has_idem;
@@ -239,6 +240,8 @@ case_begin(struct http_request *req, enum rn_route route, int methods,
 		snprintf(job->timestamp, sizeof(job->timestamp), "%s", v);
 	if (http_request_header(req, "x-signature", &v))
 		snprintf(job->signature, sizeof(job->signature), "%s", v);
+	if (http_request_header(req, "x-nonce", &v))
+		snprintf(job->nonce, sizeof(job->nonce), "%s", v);
 	if (http_request_header(req, "idempotency-key", &v)) {
 		if (strlen(v) == 0 || strlen(v) >= sizeof(job->idem_key)) {
 			job_error(job, 400, "idempotency_key_invalid",
@@ -346,6 +349,7 @@ job_signed(struct case_job *job, const char **client)
 	sr.key_id = job->key_id;
 	sr.timestamp = job->timestamp;
 	sr.signature = job->signature;
+	sr.nonce = job->nonce[0] != '\0' ? job->nonce : NULL;
 	sr.method = job->method;
 	sr.path = job->path;
 	sr.body = job->body;

@@ -57,6 +57,7 @@ struct dlv_job {
 	char			 key_id[SIGN_KEY_ID_MAX];
 	char			 timestamp[SIGN_TIMESTAMP_MAX];
 	char			 signature[SIGN_HEX_LEN + 2];
+	char			 nonce[SIGN_NONCE_MAX + 2];
 	char			 idem_key[STORE_IDEM_KEY_MAX];
 	int			 has_idem;
 	char			 method[8];
@@ -187,6 +188,8 @@ dlv_begin(struct http_request *req, struct dlv_job *job, int confirm)
 		snprintf(job->timestamp, sizeof(job->timestamp), "%s", v);
 	if (http_request_header(req, "x-signature", &v))
 		snprintf(job->signature, sizeof(job->signature), "%s", v);
+	if (http_request_header(req, "x-nonce", &v))
+		snprintf(job->nonce, sizeof(job->nonce), "%s", v);
 	if (http_request_header(req, "idempotency-key", &v)) {
 		if (strlen(v) == 0 || strlen(v) >= sizeof(job->idem_key)) {
 			job_error(job, 400, "idempotency_key_invalid",
@@ -308,6 +311,7 @@ job_signed(struct dlv_job *job, const char **courier)
 	sr.key_id = job->key_id;
 	sr.timestamp = job->timestamp;
 	sr.signature = job->signature;
+	sr.nonce = job->nonce[0] != '\0' ? job->nonce : NULL;
 	sr.method = job->method;
 	sr.path = job->path;
 	sr.body = job->body;

@@ -12,8 +12,9 @@
 
 #include "sign.h"
 
+static int	nonce_ok(const char *);
 static int	canonical_mac(const struct sign_key *, const char *,
-		    const char *, int64_t, const void *, size_t,
+		    const char *, int64_t, const void *, size_t, const char *,
 		    unsigned char [SIGN_MAC_LEN]);
 static int	parse_timestamp(const char *, int64_t *);
 static int	parse_mac(const char *, unsigned char [SIGN_MAC_LEN]);
@@ -98,10 +99,19 @@ sign_compute(const struct sign_key *k, const char *method, const char *path,
     int64_t timestamp, const void *body, size_t body_len,
     char out[SIGN_HEX_LEN + 1])
 {
+	return (sign_compute_nonce(k, method, path, timestamp, body, body_len,
+	    NULL, out));
+}
+
+int
+sign_compute_nonce(const struct sign_key *k, const char *method,
+    const char *path, int64_t timestamp, const void *body, size_t body_len,
+    const char *nonce, char out[SIGN_HEX_LEN + 1])
+{
 	unsigned char	mac[SIGN_MAC_LEN];
 
 	out[0] = '\0';
-	if (canonical_mac(k, method, path, timestamp, body, body_len,
+	if (canonical_mac(k, method, path, timestamp, body, body_len, nonce,
 	    mac) == -1)
 		return (-1);
 	(void)sodium_bin2hex(out, SIGN_HEX_LEN + 1, mac, sizeof(mac));
@@ -121,6 +131,26 @@ sign_request_headers(const struct sign_key *k, const char *method,
 	    (long long)now);
 	return (sign_compute(k, method, path, now, body, body_len,
 	    out->signature));
+}
+
+int
+sign_request_headers_nonce(const struct sign_key *k, const char *method,
+    const char *path, int64_t now, const void *body, size_t body_len,
+    struct sign_headers *out)
+{
+	unsigned char	raw[SIGN_NONCE_BYTES];
+
+	memset(out, 0, sizeof(*out));
+	if (now < 0 || sodium_init() == -1)
+		return (-1);
+	randombytes_buf(raw, sizeof(raw));
+	(void)sodium_bin2hex(out->nonce, sizeof(out->nonce), raw,
+	    sizeof(raw));
+	(void)snprintf(out->key_id, sizeof(out->key_id), "%s", k->id);
+	(void)snprintf(out->timestamp, sizeof(out->timestamp), "%lld",
+	    (long long)now);
+	return (sign_compute_nonce(k, method, path, now, body, body_len,
+	    out->nonce, out->signature));
 }
 
 void
@@ -151,7 +181,8 @@ sign_verify(const struct sign_key *keys, size_t nkeys,
 		return (SIGN_MISSING);
 	if (parse_timestamp(req->timestamp, &ts) == -1 ||
 	    parse_mac(req->signature, got) == -1 ||
-	    !token_ok(req->method) || !token_ok(req->path))
+	    !token_ok(req->method) || !token_ok(req->path) ||
+	    (req->nonce != NULL && !nonce_ok(req->nonce)))
 		return (SIGN_MALFORMED);
 
 	key = NULL;
@@ -170,7 +201,7 @@ sign_verify(const struct sign_key *keys, size_t nkeys,
 		return (SIGN_FUTURE);
 
 	if (canonical_mac(key, req->method, req->path, ts, req->body,
-	    req->body_len, want) == -1)
+	    req->body_len, req->nonce, want) == -1)
 		return (SIGN_MALFORMED);
 	if (sodium_memcmp(got, want, sizeof(want)) != 0)
 		return (SIGN_BAD);
@@ -188,7 +219,7 @@ sign_verify(const struct sign_key *keys, size_t nkeys,
 
 static int
 canonical_mac(const struct sign_key *k, const char *method, const char *path,
-    int64_t timestamp, const void *body, size_t body_len,
+    int64_t timestamp, const void *body, size_t body_len, const char *nonce,
     unsigned char mac[SIGN_MAC_LEN])
 {
 	crypto_auth_hmacsha256_state	 st;
@@ -196,7 +227,8 @@ canonical_mac(const struct sign_key *k, const char *method, const char *path,
 	char				 hash_hex[sizeof(hash) * 2 + 1];
 	char				 ts[SIGN_TIMESTAMP_MAX];
 
-	if (!token_ok(method) || !token_ok(path) || timestamp < 0)
+	if (!token_ok(method) || !token_ok(path) || timestamp < 0 ||
+	    (nonce != NULL && !nonce_ok(nonce)))
 		return (-1);
 	if (sodium_init() == -1)
 		return (-1);
@@ -221,6 +253,12 @@ canonical_mac(const struct sign_key *k, const char *method, const char *path,
 	    (const unsigned char *)"\n", 1);
 	(void)crypto_auth_hmacsha256_update(&st,
 	    (const unsigned char *)hash_hex, strlen(hash_hex));
+	if (nonce != NULL) {
+		(void)crypto_auth_hmacsha256_update(&st,
+		    (const unsigned char *)"\n", 1);
+		(void)crypto_auth_hmacsha256_update(&st,
+		    (const unsigned char *)nonce, strlen(nonce));
+	}
 	(void)crypto_auth_hmacsha256_final(&st, mac);
 	sodium_memzero(&st, sizeof(st));
 	return (0);
@@ -283,6 +321,21 @@ token_ok(const char *s)
 			return (0);
 	}
 	return (1);
+}
+
+/* 1 to SIGN_NONCE_MAX of A-Z a-z 0-9 . _ - */
+static int
+nonce_ok(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= SIGN_NONCE_MAX || !((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return (0);
+	}
+	return (i > 0);
 }
 
 static enum sign_verdict

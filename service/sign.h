@@ -7,6 +7,13 @@
  *   X-Signature: lowercase hex HMAC-SHA256, under the key, of
  *                "METHOD\nPATH\nTIMESTAMP\nhex(SHA-256(body))"
  *
+ * An optional X-Nonce (1 to 64 of A-Z a-z 0-9 . _ -) is appended to the
+ * signed text as a fifth line when present: a client that sends the
+ * same request twice within one second (a poll, a retry with the same
+ * Idempotency-Key) gives each its own signature, so the second is not
+ * taken for a replay.  Calls to the ID check provider never carry one
+ * (its protocol has four lines).
+ *
  * PATH is the path the server routes, without a query string: signed
  * endpoints take no query parameters.  The verifier accepts timestamps
  * within SIGN_WINDOW_S of its clock, compares in constant time and
@@ -33,6 +40,9 @@
 #define SIGN_HEADER_KEY_ID	"X-App-Id"
 #define SIGN_HEADER_TIMESTAMP	"X-Timestamp"
 #define SIGN_HEADER_SIGNATURE	"X-Signature"
+#define SIGN_HEADER_NONCE	"X-Nonce"
+#define SIGN_NONCE_MAX		64	/* characters */
+#define SIGN_NONCE_BYTES	16	/* what we send: 32 hex characters */
 
 struct sign_key {
 	char		id[SIGN_KEY_ID_MAX];
@@ -45,6 +55,7 @@ struct sign_headers {
 	char	key_id[SIGN_KEY_ID_MAX];
 	char	timestamp[SIGN_TIMESTAMP_MAX];
 	char	signature[SIGN_HEX_LEN + 1];
+	char	nonce[SIGN_NONCE_MAX + 1];	/* empty: none */
 };
 
 /* What a server received; a missing header is NULL. */
@@ -52,6 +63,7 @@ struct sign_request {
 	const char	*key_id;
 	const char	*timestamp;
 	const char	*signature;
+	const char	*nonce;		/* NULL: the request carried none */
 	const char	*method;
 	const char	*path;
 	const void	*body;
@@ -120,6 +132,16 @@ int	sign_compute(const struct sign_key *, const char *method,
 int	sign_request_headers(const struct sign_key *, const char *method,
 	    const char *path, int64_t now, const void *body, size_t body_len,
 	    struct sign_headers *out);
+
+/* The same with a fresh random nonce (four headers).  0 or -1. */
+int	sign_request_headers_nonce(const struct sign_key *, const char *method,
+	    const char *path, int64_t now, const void *body, size_t body_len,
+	    struct sign_headers *out);
+
+/* sign_compute with a nonce (NULL: none).  0 or -1. */
+int	sign_compute_nonce(const struct sign_key *, const char *method,
+	    const char *path, int64_t timestamp, const void *body,
+	    size_t body_len, const char *nonce, char out[SIGN_HEX_LEN + 1]);
 
 /* Empties a cache over caller-owned, zeroed or reused slots. */
 void	sign_replay_init(struct sign_replay *, struct sign_replay_entry *,

@@ -271,6 +271,67 @@ test_sign_keys_are_bounded(void **state)
 	assert_string_equal(sign_verdict_name(SIGN_VERDICT_COUNT), "unknown");
 }
 
+/* The nonce is a fifth signed line, checked against an independent HMAC. */
+static void
+test_sign_nonce_is_signed_as_a_fifth_line(void **state)
+{
+	char	hex[SIGN_HEX_LEN + 1];
+
+	(void)state;
+	assert_int_equal(sign_compute_nonce(&fx.keys[0], "POST", PATH, NOW,
+	    BODY, strlen(BODY), "n-1", hex), 0);
+	assert_string_equal(hex, "504761fca94dbd7c31bcbe0e31cc38cd06dc11c75b"
+	    "c3e3753654851f0236a6c6");
+	/* A nonce the signer never signed, or one dropped, fails. */
+	fx.req.nonce = "n-1";
+	assert_int_equal(verify_at(NOW), SIGN_BAD);
+	fx.req.signature = hex;
+	assert_int_equal(verify_at(NOW), SIGN_OK);
+	fx.req.nonce = NULL;
+	assert_int_equal(verify_at(NOW), SIGN_BAD);
+}
+
+/* Two equal requests in one second: distinct nonces, both accepted. */
+static void
+test_sign_nonces_let_equal_requests_pass_and_still_stop_replays(void **state)
+{
+	struct sign_headers	a, b;
+
+	(void)state;
+	assert_int_equal(sign_request_headers_nonce(&fx.keys[0], "POST", PATH,
+	    NOW, BODY, strlen(BODY), &a), 0);
+	assert_int_equal(sign_request_headers_nonce(&fx.keys[0], "POST", PATH,
+	    NOW, BODY, strlen(BODY), &b), 0);
+	assert_int_equal(strlen(a.nonce), SIGN_NONCE_BYTES * 2);
+	assert_string_not_equal(a.nonce, b.nonce);
+	assert_string_not_equal(a.signature, b.signature);
+	fx.req.signature = a.signature;
+	fx.req.nonce = a.nonce;
+	assert_int_equal(verify_at(NOW), SIGN_OK);
+	fx.req.signature = b.signature;
+	fx.req.nonce = b.nonce;
+	assert_int_equal(verify_at(NOW), SIGN_OK);
+	/* Either one again is a replay. */
+	assert_int_equal(verify_at(NOW), SIGN_REPLAYED);
+}
+
+static void
+test_sign_malformed_nonces_are_refused(void **state)
+{
+	static const char *const bad[] = {
+		"", "has space", "semi;colon", "\xe6\xb5\x8b",
+		"0123456789012345678901234567890123456789012345678901234567890123"
+		"4",
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fx.req.nonce = bad[i];
+		assert_int_equal(verify_at(NOW), SIGN_MALFORMED);
+	}
+}
+
 int
 main(void)
 {
@@ -298,6 +359,13 @@ main(void)
 		cmocka_unit_test_setup(
 		    test_sign_forgeries_never_fill_the_replay_cache, setup),
 		cmocka_unit_test_setup(test_sign_keys_are_bounded, setup),
+		cmocka_unit_test_setup(test_sign_nonce_is_signed_as_a_fifth_line,
+		    setup),
+		cmocka_unit_test_setup(
+		    test_sign_nonces_let_equal_requests_pass_and_still_stop_replays,
+		    setup),
+		cmocka_unit_test_setup(test_sign_malformed_nonces_are_refused,
+		    setup),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -373,23 +373,26 @@ harness_http_signed(const struct harness *h, const struct sign_key *key,
     const char *extra, long ts_shift, struct http_reply *r)
 {
 	struct sign_headers	sh;
-	char			h1[128], h2[128], h3[128];
-	const char		*hdrs[6];
+	char			h1[128], h2[128], h3[128], h4[128];
+	const char		*hdrs[7];
 	size_t			len;
 	int			n;
 
 	len = body != NULL ? strlen(body) : 0;
-	if (sign_request_headers(key, method, path,
+	/* A fresh nonce: two equal calls in one second are not a replay. */
+	if (sign_request_headers_nonce(key, method, path,
 	    (int64_t)time(NULL) + ts_shift, body != NULL ? body : "", len,
 	    &sh) == -1)
 		return (-1);
 	snprintf(h1, sizeof(h1), "X-App-Id: %s", sh.key_id);
 	snprintf(h2, sizeof(h2), "X-Timestamp: %s", sh.timestamp);
 	snprintf(h3, sizeof(h3), "X-Signature: %s", sh.signature);
+	snprintf(h4, sizeof(h4), "X-Nonce: %s", sh.nonce);
 	n = 0;
 	hdrs[n++] = h1;
 	hdrs[n++] = h2;
 	hdrs[n++] = h3;
+	hdrs[n++] = h4;
 	hdrs[n++] = "Content-Type: application/json";
 	if (extra != NULL)
 		hdrs[n++] = extra;
