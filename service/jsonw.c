@@ -13,6 +13,7 @@
 
 static void	put(struct jsonw *, const char *, size_t);
 static void	sep(struct jsonw *);
+static void	double_fmt(struct jsonw *, double, int);
 static size_t	utf8_valid_len(const unsigned char *, size_t);
 
 void
@@ -141,6 +142,18 @@ jsonw_int(struct jsonw *w, int64_t v)
 void
 jsonw_double(struct jsonw *w, double v)
 {
+	double_fmt(w, v, 6);
+}
+
+void
+jsonw_double_exact(struct jsonw *w, double v)
+{
+	double_fmt(w, v, 17);
+}
+
+static void
+double_fmt(struct jsonw *w, double v, int digits)
+{
 	char	buf[64];
 	int	n;
 
@@ -149,7 +162,7 @@ jsonw_double(struct jsonw *w, double v)
 		return;
 	}
 	sep(w);
-	n = snprintf(buf, sizeof(buf), "%.6g", v);
+	n = snprintf(buf, sizeof(buf), "%.*g", digits, v);
 	put(w, buf, (size_t)n);
 	w->need_comma = 1;
 }

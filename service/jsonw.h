@@ -33,6 +33,8 @@ void	jsonw_string(struct jsonw *, const char *);
 void	jsonw_string_len(struct jsonw *, const char *, size_t);
 void	jsonw_int(struct jsonw *, int64_t);
 void	jsonw_double(struct jsonw *, double);
+/* Every digit (%.17g): the value reads back bit for bit. */
+void	jsonw_double_exact(struct jsonw *, double);
 void	jsonw_bool(struct jsonw *, int);
 void	jsonw_null(struct jsonw *);
 

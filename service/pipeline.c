@@ -236,7 +236,7 @@ decide_one(struct store *st, struct imaging_engine *eng, const char *owner)
 	if (res.decision.outcome == RN_OUTCOME_PARKED) {
 		if (store_case_park(st, c.id, c.lease_token,
 		    now + rn_cfg.park_retry_s * 1000, res.reasons_json,
-		    now) == -1)
+		    res.decision_json, now) == -1)
 			kore_log(LOG_ERR, "pipeline: park %s: %s", c.id,
 			    store_error(st));
 		else

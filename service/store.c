@@ -1085,26 +1085,28 @@ store_case_decide(struct store *h, const char *id, const char *lease_token,
 
 int
 store_case_park(struct store *h, const char *id, const char *lease_token,
-    int64_t retry_at, const char *reasons, int64_t now)
+    int64_t retry_at, const char *reasons, const char *decision, int64_t now)
 {
-	struct sval	p[5];
+	struct sval	p[6];
 	int64_t		changes;
 
 	if (check_id(h, id) == -1 || check_id(h, lease_token) == -1 ||
-	    check_text(h, reasons, SIZE_MAX, "reasons") == -1)
+	    check_text(h, reasons, SIZE_MAX, "reasons") == -1 ||
+	    check_text(h, decision, SIZE_MAX, "decision") == -1)
 		return (-1);
 	p[0] = sv_text(id);
 	p[1] = sv_text(lease_token);
 	p[2] = sv_int(retry_at);
 	p[3] = sv_text(reasons);
 	p[4] = sv_int(now);
+	p[5] = sv_text(decision);
 	if (tx_begin(h) == -1)
 		return (-1);
 	if (q(h, "UPDATE cases SET state = 'PARKED', retry_at = $3, "
-	    "queued_at = $3, reasons = $4, updated_at = $5, "
+	    "queued_at = $3, reasons = $4, updated_at = $5, decision = $6, "
 	    "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL "
 	    "WHERE id = $1 AND state = 'PROCESSING' AND lease_token = $2",
-	    p, 5, NULL, &changes) == -1)
+	    p, 6, NULL, &changes) == -1)
 		return (tx_abort(h));
 	if (changes != 1) {
 		(void)tx_abort(h);

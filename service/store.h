@@ -321,10 +321,14 @@ int	store_case_decide(struct store *, const char *id,
 	    const char *decision, const char *reasons,
 	    const struct store_outbox_new *, int64_t now,
 	    char outbox_id[STORE_ID_LEN + 1]);
-/* Parks a case we hold until retry_at (upstream failures). */
+/*
+ * Parks a case we hold until retry_at (upstream failures), with the
+ * reasons and the decision JSON of the parking verification (its
+ * figures are reused when the case is tried again).
+ */
 int	store_case_park(struct store *, const char *id,
 	    const char *lease_token, int64_t retry_at, const char *reasons,
-	    int64_t now);
+	    const char *decision, int64_t now);
 
 /*
  * The outbox.  Claims the next PENDING row due at now under a lease;

@@ -6,6 +6,7 @@
  */
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "idnumber.h"
 #include "imaging.h"
+#include "jsonr.h"
 #include "jsonw.h"
 #include "reasons.h"
 #include "vault.h"
@@ -29,10 +31,16 @@ static const enum imaging_side sides[STORE_SIDE_COUNT] = {
 static int	load_photo(const struct verify_env *, const char *,
 		    enum store_side, unsigned char **, size_t *, char *,
 		    char *, size_t);
-static void	measure(const struct verify_env *, const struct store_case *,
-		    struct imaging_analysis *const *,
+static const float *measure_images(struct imaging_analysis *const *,
+		    const char *, struct rn_signals *);
+static void	measure_store(const struct verify_env *,
+		    const struct store_case *, const float *, int,
 		    char (*)[STORE_HASH_HEX_LEN + 1], int64_t,
 		    struct rn_signals *, char *);
+static void	measure_number(const struct store_case *,
+		    struct rn_signals *);
+static int	parked_signals(const struct store_case *,
+		    struct rn_signals *);
 static int	card_expired(const struct imaging_card_summary *,
 		    const struct idnumber_date *);
 static void	write_decision(const struct verify_result *,
@@ -54,21 +62,47 @@ rn_verify_case(const struct verify_env *env, const struct store_case *c,
 	unsigned char		*photo[STORE_SIDE_COUNT];
 	size_t			 len[STORE_SIDE_COUNT];
 	char			 sha[STORE_SIDE_COUNT][STORE_HASH_HEX_LEN + 1];
-	int			 i, ret;
+	float			 live_emb[IMAGING_EMBED_DIM];
+	const float		*emb;
+	int			 i, ret, reuse;
 
 	memset(out, 0, sizeof(*out));
 	memset(a, 0, sizeof(a));
 	memset(photo, 0, sizeof(photo));
 	ret = -1;
 
+	/*
+	 * A case parked for the ID check was measured already: its photos
+	 * have not changed, so the figures it was parked with stand and
+	 * only the store's signals (duplicates, caps) are asked again.
+	 * Re-imaging every parked case on every retry would let an upstream
+	 * outage eat the CPUs.
+	 */
+	reuse = parked_signals(c, &out->signals) == 0;
+	emb = NULL;
+	if (reuse) {
+		if (store_face_get(env->store, c->id, live_emb,
+		    IMAGING_EMBED_DIM) == 0)
+			emb = live_emb;
+		else if (store_errcode(env->store) != STORE_NOT_FOUND)
+			reuse = 0;	/* unsure: measure again */
+	}
+	out->reused_measurement = reuse;
 	for (i = 0; i < STORE_SIDE_COUNT; i++) {
 		if (load_photo(env, c->id, (enum store_side)i, &photo[i],
 		    &len[i], sha[i], out->error, sizeof(out->error)) == -1)
 			goto done;
-		a[i] = imaging_analyse(env->engine, sides[i], photo[i],
-		    len[i]);
+		if (!reuse)
+			a[i] = imaging_analyse(env->engine, sides[i], photo[i],
+			    len[i]);
 	}
-	measure(env, c, a, sha, now, &out->signals, out->duplicate_of);
+	if (!reuse) {
+		memset(&out->signals, 0, sizeof(out->signals));
+		emb = measure_images(a, c->id_number, &out->signals);
+	}
+	measure_number(c, &out->signals);
+	measure_store(env, c, emb, !reuse, sha, now, &out->signals,
+	    out->duplicate_of);
 
 	/* Pay for the national check only if it can still matter. */
 	if (env->idcheck != NULL &&
@@ -194,28 +228,16 @@ load_photo(const struct verify_env *env, const char *id, enum store_side side,
 	return (0);
 }
 
+/* The declared number, by the local rules. */
 static void
-measure(const struct verify_env *env, const struct store_case *c,
-    struct imaging_analysis *const *a, char (*sha)[STORE_HASH_HEX_LEN + 1],
-    int64_t now, struct rn_signals *s, char *dup_id)
+measure_number(const struct store_case *c, struct rn_signals *s)
 {
-	const struct imaging_analysis	*front, *back, *hold;
-	const struct imaging_face	*live, *portrait, *held;
-	struct idnumber_info		 info;
-	struct idnumber_date		 today;
-	char				 number[STORE_ID_NUMBER_MAX];
-	char				 other[STORE_ID_LEN + 1];
-	int64_t				 count;
-	double				 score;
-	int				 i;
+	struct idnumber_info	info;
+	struct idnumber_date	today;
+	char			number[STORE_ID_NUMBER_MAX];
 
-	memset(s, 0, sizeof(*s));
-	dup_id[0] = '\0';
-	front = a[STORE_SIDE_FRONT];
-	back = a[STORE_SIDE_BACK];
-	hold = a[STORE_SIDE_HOLDING];
-
-	/* The declared number, by the local rules. */
+	s->id_number_valid = 0;
+	s->age_years = 0;
 	idnumber_today(&today);
 	snprintf(number, sizeof(number), "%s", c->id_number);
 	idnumber_normalize(number);
@@ -226,6 +248,27 @@ measure(const struct verify_env *env, const struct store_case *c,
 		    (today.month == info.birth.month &&
 		    today.day < info.birth.day));
 	}
+}
+
+/*
+ * The figures the photos give.  Returns the live face's embedding (in
+ * a[]), or NULL when there is no live face with one.
+ */
+static const float *
+measure_images(struct imaging_analysis *const *a, const char *declared,
+    struct rn_signals *s)
+{
+	const struct imaging_analysis	*front, *back, *hold;
+	const struct imaging_face	*live, *portrait, *held;
+	struct idnumber_date		 today;
+	char				 number[STORE_ID_NUMBER_MAX];
+
+	front = a[STORE_SIDE_FRONT];
+	back = a[STORE_SIDE_BACK];
+	hold = a[STORE_SIDE_HOLDING];
+	idnumber_today(&today);
+	snprintf(number, sizeof(number), "%s", declared);
+	idnumber_normalize(number);
 
 	/* Faces: live face vs front portrait, held card vs front card. */
 	portrait = NULL;
@@ -269,8 +312,29 @@ measure(const struct verify_env *env, const struct store_case *c,
 		s->validity_read = 1;
 		s->card_expired = card_expired(&back->card, &today);
 	}
+	return (live != NULL && live->has_embedding ? live->embedding : NULL);
+}
 
-	/* Duplicates: the number's other approved cases, reused photos. */
+/*
+ * The signals the store gives: the number's other approved cases,
+ * reused photos, and the same face under another number.  A fresh live
+ * face is stored for later cases first; no other face at all is a
+ * measured "nothing similar".
+ */
+static void
+measure_store(const struct verify_env *env, const struct store_case *c,
+    const float *live, int fresh_face, char (*sha)[STORE_HASH_HEX_LEN + 1],
+    int64_t now, struct rn_signals *s, char *dup_id)
+{
+	char	other[STORE_ID_LEN + 1];
+	int64_t	count;
+	double	score;
+	int	i;
+
+	dup_id[0] = '\0';
+	s->active_cases_for_number = 0;
+	s->reused_image = 0;
+	memset(&s->duplicate_face_score, 0, sizeof(s->duplicate_face_score));
 	if (store_case_count_by_number(env->store, c->id_number_hash,
 	    STORE_STATE_APPROVED, c->id, &count) == 0)
 		s->active_cases_for_number = (int)count;
@@ -281,26 +345,87 @@ measure(const struct verify_env *env, const struct store_case *c,
 		    other) == 0)
 			s->reused_image = 1;
 	}
-	/*
-	 * The same face under another ID number: this case's live face is
-	 * stored for later cases, then compared with every earlier one.
-	 * No other face at all is a measured "nothing similar".
-	 */
-	if (live != NULL && live->has_embedding &&
-	    store_face_put(env->store, c->id, live->embedding,
-	    IMAGING_EMBED_DIM, now) == 0) {
-		if (store_face_find_similar(env->store, c->id,
-		    live->embedding, IMAGING_EMBED_DIM, -1.0, dup_id,
-		    &score) == 0) {
-			s->duplicate_face_score.measured = 1;
-			s->duplicate_face_score.value = score;
-		} else if (store_errcode(env->store) == STORE_NOT_FOUND) {
-			s->duplicate_face_score.measured = 1;
-			s->duplicate_face_score.value = -1;
-			dup_id[0] = '\0';
-		}
+	if (live == NULL || (fresh_face && store_face_put(env->store, c->id,
+	    live, IMAGING_EMBED_DIM, now) == -1))
+		return;
+	if (store_face_find_similar(env->store, c->id, live,
+	    IMAGING_EMBED_DIM, -1.0, dup_id, &score) == 0) {
+		s->duplicate_face_score.measured = 1;
+		s->duplicate_face_score.value = score;
+	} else if (store_errcode(env->store) == STORE_NOT_FOUND) {
+		s->duplicate_face_score.measured = 1;
+		s->duplicate_face_score.value = -1;
+		dup_id[0] = '\0';
 	}
-	(void)now;
+}
+
+/*
+ * The image figures a parked case was decided with, from the decision
+ * JSON it was parked with (written exactly: %.17g).  0, or -1 when the
+ * case was not parked or any figure is missing: then it is measured
+ * again from the photos.
+ */
+static int
+parked_signals(const struct store_case *c, struct rn_signals *s)
+{
+	static const struct {
+		const char	*path;
+		size_t		 off;
+	} figs[] = {
+		{ "signals.face_score", offsetof(struct rn_signals,
+		    face_score) },
+		{ "signals.card_portrait_score", offsetof(struct rn_signals,
+		    card_portrait_score) },
+		{ "signals.liveness", offsetof(struct rn_signals, liveness) },
+		{ "signals.ocr_confidence", offsetof(struct rn_signals,
+		    ocr_confidence) },
+	}, flags[] = {
+		{ "signals.ocr_read", offsetof(struct rn_signals, ocr_read) },
+		{ "signals.ocr_matches_declared", offsetof(struct rn_signals,
+		    ocr_matches_declared) },
+		{ "signals.validity_read", offsetof(struct rn_signals,
+		    validity_read) },
+		{ "signals.card_expired", offsetof(struct rn_signals,
+		    card_expired) },
+	};
+	const struct jsonr_leaf	*leaf;
+	struct rn_figure	*f;
+	struct jsonr		*r;
+	char			 outcome[16];
+	size_t			 i;
+	int			 ret;
+
+	memset(s, 0, sizeof(*s));
+	if (c->state != STORE_STATE_PROCESSING || c->decision == NULL ||
+	    (r = malloc(sizeof(*r))) == NULL)
+		return (-1);
+	ret = -1;
+	if (jsonr_parse(r, c->decision, strlen(c->decision)) == -1 ||
+	    jsonr_string(r, "outcome", outcome, sizeof(outcome)) < 0 ||
+	    strcmp(outcome, "parked") != 0)
+		goto done;
+	for (i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
+		f = (struct rn_figure *)(void *)((char *)s + figs[i].off);
+		if ((leaf = jsonr_find(r, figs[i].path)) == NULL)
+			goto done;
+		if (leaf->type == JSONR_NULL)
+			continue;
+		if (jsonr_double(r, figs[i].path, &f->value) == -1 ||
+		    !isfinite(f->value))
+			goto done;
+		f->measured = 1;
+	}
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (jsonr_bool(r, flags[i].path,
+		    (int *)(void *)((char *)s + flags[i].off)) == -1)
+			goto done;
+	}
+	ret = 0;
+done:
+	if (ret == -1)
+		memset(s, 0, sizeof(*s));
+	free(r);
+	return (ret);
 }
 
 /* The back's end date is before today ("长期" never expires). */
@@ -348,6 +473,9 @@ write_decision(const struct verify_result *r, const struct store_case *c,
 	jsonw_array_close(w);
 	jsonw_key(w, "claims");
 	jsonw_int(w, c->claims);
+	/* Whether the photos were measured now or when the case parked. */
+	jsonw_key(w, "measured");
+	jsonw_string(w, r->reused_measurement ? "when_parked" : "now");
 	jsonw_key(w, "signals");
 	jsonw_object_open(w);
 	jsonw_key(w, "id_number_valid");
@@ -432,8 +560,9 @@ static void
 figure(struct jsonw *w, const char *key, const struct rn_figure *f)
 {
 	jsonw_key(w, key);
+	/* Exact, so that a parked case is decided again on the same value. */
 	if (f->measured && isfinite(f->value))
-		jsonw_double(w, f->value);
+		jsonw_double_exact(w, f->value);
 	else
 		jsonw_null(w);
 }

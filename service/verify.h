@@ -36,6 +36,7 @@ struct verify_result {
 	int			upstream_called;
 	int			upstream_capped;	/* our cap: no call */
 	char			duplicate_of[STORE_ID_LEN + 1];	/* "" */
+	int			reused_measurement;	/* figures of a park */
 	char			*decision_json;	/* free() */
 	char			*reasons_json;	/* free(): customer-safe */
 	char			 error[256];	/* why, if it returns -1 */

@@ -117,6 +117,8 @@ submit_retake(char id[33])
 	person_free(&p);
 }
 
+static char	last_decision[16384];	/* of the last state_of() */
+
 static enum store_state
 state_of(const char *id, char *reasons, size_t len)
 {
@@ -127,6 +129,8 @@ state_of(const char *id, char *reasons, size_t len)
 	assert_int_equal(store_open(&st, kore.store_url), 0);
 	assert_int_equal(store_case_get(st, id, &c), 0);
 	s = c.state;
+	snprintf(last_decision, sizeof(last_decision), "%s",
+	    c.decision != NULL ? c.decision : "");
 	if (reasons != NULL)
 		snprintf(reasons, len, "%s", c.reasons != NULL ? c.reasons :
 		    "");
@@ -188,6 +192,9 @@ parks_then_recovers(const char *spec)
 		fprintf(stderr, "# %s, after: %s\n", spec, reasons);
 	}
 	assert_int_equal(state_of(id, NULL, 0), STORE_STATE_APPROVED);
+	/* Decided on the figures it was parked with, not imaged again. */
+	assert_non_null(strstr(last_decision,
+	    "\"measured\":\"when_parked\""));
 }
 
 static void
@@ -201,6 +208,8 @@ test_faults_baseline_is_approved(void **state)
 	submit_retake(id);
 	assert_int_equal(wait_for(id, STORE_STATE_APPROVED, 30),
 	    STORE_STATE_APPROVED);
+	(void)state_of(id, NULL, 0);
+	assert_non_null(strstr(last_decision, "\"measured\":\"now\""));
 }
 
 static void

@@ -756,9 +756,10 @@ test_queue_parked_case_is_due_at_its_retry_time(void **state)
 
 	claimed_case(fx, &c);
 	assert_int_equal(store_case_park(fx->h, c.id, c.lease_token,
-	    fx->now + 60000, "[\"UPSTREAM_ERROR\"]", fx->now + 1), 0);
+	    fx->now + 60000, "[\"UPSTREAM_ERROR\"]",
+	    "{\"outcome\":\"parked\"}", fx->now + 1), 0);
 	assert_int_equal(store_case_park(fx->h, c.id, c.lease_token,
-	    fx->now + 60000, "[]", fx->now + 2), -1);
+	    fx->now + 60000, "[]", "{}", fx->now + 2), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_CONFLICT);
 	assert_int_equal(store_case_claim(fx->h, "worker-b", LEASE_MS,
 	    fx->now + 59999, &again), -1);
@@ -768,6 +769,9 @@ test_queue_parked_case_is_due_at_its_retry_time(void **state)
 	assert_string_equal(again.id, c.id);
 	assert_int_equal(again.retry_at, fx->now + 60000);
 	assert_string_equal(again.reasons, "[\"UPSTREAM_ERROR\"]");
+	/* The parking decision comes back with the claim. */
+	assert_non_null(again.decision);
+	assert_string_equal(again.decision, "{\"outcome\":\"parked\"}");
 	store_case_release(&again);
 	store_case_release(&c);
 }
