@@ -144,7 +144,7 @@ rn_review_page(struct http_request *req)
 	if (api_begin(req, RN_ROUTE_REVIEW_PAGE, HTTP_METHOD_GET |
 	    HTTP_METHOD_HEAD) == NULL)
 		return (KORE_RESULT_OK);
-	if (!strcmp(req->path, "/review/"))
+	if (!strcmp(req->path, "/review/") || !strcmp(req->path, "/review"))
 		page = "review/index.html";
 	else if (!strcmp(req->path, "/review/stats"))
 		page = "review/stats.html";

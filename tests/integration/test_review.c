@@ -237,7 +237,8 @@ test_review_cli_adds_reviewer_with_password_from_stdin(void **state)
 
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "REALNAME_CONFIG=%s %s/tools/realname-admin"
-	    " reviewer add carol supervisor", kore.conf, harness_build_root());
+	    " reviewer add carol supervisor >&2", kore.conf,
+	    harness_build_root());
 	assert_non_null(p = popen(cmd, "w"));
 	fprintf(p, "%s\n", PASSWORD);
 	assert_int_equal(WEXITSTATUS(pclose(p)), 0);
@@ -249,7 +250,8 @@ test_review_cli_adds_reviewer_with_password_from_stdin(void **state)
 	assert_int_not_equal(WEXITSTATUS(pclose(p)), 0);
 	/* A disabled reviewer cannot log in, and her session ended. */
 	snprintf(cmd, sizeof(cmd), "REALNAME_CONFIG=%s %s/tools/realname-admin"
-	    " reviewer disable carol", kore.conf, harness_build_root());
+	    " reviewer disable carol >&2", kore.conf,
+	    harness_build_root());
 	assert_int_equal(WEXITSTATUS(system(cmd)), 0);
 	{
 		struct http_reply	r;
