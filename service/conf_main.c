@@ -8,6 +8,10 @@
  *
  * FILE defaults to $REALNAME_CONFIG; without either, the embedded
  * defaults are used.  Exit status: 0 ok, 1 usage, 2 bad configuration.
+ *
+ * A template line that starts with @?key@ is kept (without that prefix)
+ * only when the key's value is not empty: Kore's `root` and `runas`
+ * exist in production only, and Kore 4.1 has no way to say "none".
  */
 
 #include <stdio.h>
@@ -94,6 +98,26 @@ render(const struct rn_config *cfg, const char *path)
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
 		p = line;
+		if (p[0] == '@' && p[1] == '?') {
+			if ((end = strchr(p + 2, '@')) == NULL ||
+			    (klen = (size_t)(end - p - 2)) == 0 ||
+			    klen >= sizeof(key)) {
+				fprintf(stderr, "%s:%d: bad condition\n", path,
+				    lineno);
+				goto fail;
+			}
+			memcpy(key, p + 2, klen);
+			key[klen] = '\0';
+			if (rn_config_format(cfg, key, value,
+			    sizeof(value)) == -1) {
+				fprintf(stderr, "%s:%d: unknown key '%s'\n",
+				    path, lineno, key);
+				goto fail;
+			}
+			if (value[0] == '\0')
+				continue;
+			p = end + 1;
+		}
 		while ((at = strchr(p, '@')) != NULL) {
 			if ((end = strchr(at + 1, '@')) == NULL)
 				break;

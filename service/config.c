@@ -74,6 +74,9 @@ static const struct key keys[] = {
 	OTHER("module_path", KEY_STR, module_path,
 	    "build/service/realname.so"),
 	OTHER("seccomp_tracing", KEY_BOOL, seccomp_tracing, "no"),
+	/* Production: workers chrooted here, as this user (README). */
+	OTHER("chroot_dir", KEY_OPTSTR, chroot_dir, ""),
+	OTHER("runas_user", KEY_OPTSTR, runas_user, ""),
 	OTHER("store_url", KEY_OPTSTR, store_url, ""),
 	OTHER("migrations_dir", KEY_STR, migrations_dir, "deploy/sql"),
 	OTHER("clients_file", KEY_OPTSTR, clients_file, ""),
@@ -365,6 +368,26 @@ rn_config_validate(struct rn_config *cfg, char *err, size_t errlen)
 		    cfg->state_dir);
 		if (n < 0 || n >= RN_CONFIG_STR_MAX) {
 			snprintf(err, errlen, "key 'state_dir': too long");
+			return (-1);
+		}
+	}
+
+	/*
+	 * Workers open these after the chroot, the parent before it with
+	 * chroot_dir as its working directory: only a relative path means
+	 * the same file to both.
+	 */
+	if (cfg->chroot_dir[0] != '\0') {
+		if (cfg->chroot_dir[0] != '/') {
+			snprintf(err, errlen, "key 'chroot_dir': '%s' is not "
+			    "an absolute path", cfg->chroot_dir);
+			return (-1);
+		}
+		if (cfg->state_dir[0] == '/' || cfg->models_dir[0] == '/' ||
+		    !strncmp(cfg->store_url, "sqlite:/", 8)) {
+			snprintf(err, errlen, "key 'chroot_dir': state_dir, "
+			    "models_dir and a SQLite store_url must be "
+			    "relative to it");
 			return (-1);
 		}
 	}

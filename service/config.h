@@ -33,6 +33,8 @@ struct rn_config {
 	char		web_dir[RN_CONFIG_STR_MAX];
 	char		module_path[RN_CONFIG_STR_MAX];
 	int		seccomp_tracing;
+	char		chroot_dir[RN_CONFIG_STR_MAX];	/* empty: no chroot */
+	char		runas_user[RN_CONFIG_STR_MAX];	/* empty: no drop */
 	char		store_url[RN_CONFIG_STR_MAX];
 	char		migrations_dir[RN_CONFIG_STR_MAX];
 	char		clients_file[RN_CONFIG_STR_MAX];

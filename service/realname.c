@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ unsigned char		 rn_id_hash_key[RN_LOOKUP_KEY_LEN];
 
 static int	lookup_key_load(const char *, char *, size_t);
 static int	store_prepare(char *, size_t);
+static int	privsep_prepare(char *, size_t);
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
@@ -164,6 +166,10 @@ kore_parent_configure(int argc, char **argv)
 		fprintf(stderr, "realname: store: %s\n", err);
 		exit(1);
 	}
+	if (privsep_prepare(err, sizeof(err)) == -1) {
+		fprintf(stderr, "realname: runas_user: %s\n", err);
+		exit(1);
+	}
 	if (rn_pipeline_init(err, sizeof(err)) == -1) {
 		fprintf(stderr, "realname: pipeline: %s\n", err);
 		exit(1);
@@ -228,6 +234,56 @@ store_prepare(char *err, size_t errlen)
 	kore_log(LOG_NOTICE, "store: %s ready (%d migrations applied)",
 	    store_backend(st), applied);
 	store_close(st);
+	return (0);
+}
+
+/*
+ * Workers run as runas_user and write the state directory (readiness
+ * probe), its tmp/ (request bodies) and the SQLite store that the parent,
+ * as root, has just created or migrated.  Those, and only those, are
+ * handed over: keys/ and run/ stay the parent's.
+ */
+static int
+privsep_prepare(char *err, size_t errlen)
+{
+	static const char	*sqlite_sfx[] = { "", "-wal", "-shm",
+				    "-journal" };
+	struct passwd		*pw;
+	char			 path[RN_CONFIG_STR_MAX + 16];
+	size_t			 i;
+
+	if (rn_cfg.runas_user[0] == '\0')
+		return (0);
+	if ((pw = getpwnam(rn_cfg.runas_user)) == NULL) {
+		snprintf(err, errlen, "no user '%s'", rn_cfg.runas_user);
+		return (-1);
+	}
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "'%s' is root", rn_cfg.runas_user);
+		return (-1);
+	}
+	if (chown(rn_cfg.state_dir, pw->pw_uid, pw->pw_gid) == -1) {
+		snprintf(err, errlen, "chown %s: %s", rn_cfg.state_dir,
+		    strerror(errno));
+		return (-1);
+	}
+	snprintf(path, sizeof(path), "%s/tmp", rn_cfg.state_dir);
+	if (chown(path, pw->pw_uid, pw->pw_gid) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (strncmp(rn_cfg.store_url, "sqlite:", 7) != 0)
+		return (0);
+	for (i = 0; i < sizeof(sqlite_sfx) / sizeof(sqlite_sfx[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", rn_cfg.store_url + 7,
+		    sqlite_sfx[i]);
+		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 &&
+		    errno != ENOENT) {
+			snprintf(err, errlen, "chown %s: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+	}
 	return (0);
 }
 

@@ -184,6 +184,51 @@ test_config_cross_check_json_limit(void **state)
 	assert_non_null(strstr(err, "json_body_max_bytes"));
 }
 
+/*
+ * With chroot_dir the workers see paths from inside it and the parent
+ * from its working directory (chroot_dir): only relative paths agree.
+ */
+static void
+test_config_chroot_needs_relative_worker_paths(void **state)
+{
+	static const char *bad[] = {
+		"chroot_dir = srv\n",
+		"chroot_dir = /srv/rn\nstate_dir = /srv/rn/var\n",
+		"chroot_dir = /srv/rn\nmodels_dir = /opt/models\n",
+		"chroot_dir = /srv/rn\nstore_url = sqlite:/srv/rn/var/x.db\n",
+	};
+	struct rn_config	cfg;
+	char			err[RN_CONFIG_ERR_MAX];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load_text(&cfg, bad[i], err, sizeof(err)),
+		    0);
+		assert_int_equal(rn_config_validate(&cfg, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "chroot_dir"));
+	}
+	/* Relative paths, PostgreSQL, and parent-only absolute paths. */
+	assert_int_equal(load_text(&cfg, "chroot_dir = /srv/rn\n"
+	    "runas_user = realname\nstate_dir = var\nmodels_dir = models\n"
+	    "web_dir = /opt/rn/web\nmodule_path = /opt/rn/realname.so\n",
+	    err, sizeof(err)), 0);
+	assert_int_equal(rn_config_validate(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.store_url, "sqlite:var/realname.db");
+	assert_int_equal(load_text(&cfg, "chroot_dir = /srv/rn\n"
+	    "state_dir = var\nmodels_dir = models\n"
+	    "store_url = postgresql://rn@127.0.0.1/rn\n", err, sizeof(err)),
+	    0);
+	assert_int_equal(rn_config_validate(&cfg, err, sizeof(err)), 0);
+	/* Development: no chroot, absolute paths as before. */
+	assert_int_equal(load_text(&cfg, "state_dir = /var/lib/rn\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(rn_config_validate(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.chroot_dir, "");
+	assert_string_equal(cfg.runas_user, "");
+}
+
 /* Every key is documented in README.md's configuration table. */
 static void
 test_config_every_key_is_in_the_readme(void **state)
@@ -226,6 +271,8 @@ main(void)
 		cmocka_unit_test(test_config_reports_unreadable_file),
 		cmocka_unit_test(test_config_cross_check_json_limit),
 		cmocka_unit_test(test_config_rule_thresholds_load),
+		cmocka_unit_test(
+		    test_config_chroot_needs_relative_worker_paths),
 		cmocka_unit_test(test_config_every_key_is_in_the_readme),
 	};
 
