@@ -41,6 +41,7 @@ static void	measure_number(const struct store_case *,
 		    struct rn_signals *);
 static int	parked_signals(const struct store_case *,
 		    struct rn_signals *);
+static void	today_text(char [16]);
 static int	card_expired(const struct imaging_card_summary *,
 		    const struct idnumber_date *);
 static void	write_decision(const struct verify_result *,
@@ -88,6 +89,7 @@ rn_verify_case(const struct verify_env *env, const struct store_case *c,
 			reuse = 0;	/* unsure: measure again */
 	}
 	out->reused_measurement = reuse;
+	today_text(out->measured_on);
 	for (i = 0; i < STORE_SIDE_COUNT; i++) {
 		if (load_photo(env, c->id, (enum store_side)i, &photo[i],
 		    &len[i], sha[i], out->error, sizeof(out->error)) == -1)
@@ -226,6 +228,17 @@ load_photo(const struct verify_env *env, const char *id, enum store_side side,
 	snprintf(sha, STORE_HASH_HEX_LEN + 1, "%s", img.plain_sha256);
 	store_image_release(&img);
 	return (0);
+}
+
+/* Today in China, "YYYY-MM-DD": the day card validity is judged on. */
+static void
+today_text(char out[16])
+{
+	struct idnumber_date	d;
+
+	idnumber_today(&d);
+	snprintf(out, 16, "%04d-%02d-%02d", d.year % 10000, d.month % 100,
+	    d.day % 100);
 }
 
 /* The declared number, by the local rules. */
@@ -391,19 +404,22 @@ parked_signals(const struct store_case *c, struct rn_signals *s)
 	const struct jsonr_leaf	*leaf;
 	struct rn_figure	*f;
 	struct jsonr		*r;
-	char			 outcome[16];
+	char			 outcome[16], day[16], today[16];
 	size_t			 i;
 	int			 ret;
 
 	memset(s, 0, sizeof(*s));
+	today_text(today);
 	if (c->state != STORE_STATE_PROCESSING || c->decision == NULL ||
 	    (r = malloc(sizeof(*r))) == NULL)
 		return (-1);
 	ret = -1;
 	if (jsonr_parse(r, c->decision, strlen(c->decision)) == -1 ||
 	    jsonr_string(r, "outcome", outcome, sizeof(outcome)) < 0 ||
-	    strcmp(outcome, "parked") != 0)
-		goto done;
+	    strcmp(outcome, "parked") != 0 ||
+	    jsonr_string(r, "measured_on", day, sizeof(day)) < 0 ||
+	    strcmp(day, today) != 0)
+		goto done;	/* another day: a card may have expired since */
 	for (i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
 		f = (struct rn_figure *)(void *)((char *)s + figs[i].off);
 		if ((leaf = jsonr_find(r, figs[i].path)) == NULL)
@@ -476,6 +492,8 @@ write_decision(const struct verify_result *r, const struct store_case *c,
 	/* Whether the photos were measured now or when the case parked. */
 	jsonw_key(w, "measured");
 	jsonw_string(w, r->reused_measurement ? "when_parked" : "now");
+	jsonw_key(w, "measured_on");
+	jsonw_string(w, r->measured_on);
 	jsonw_key(w, "signals");
 	jsonw_object_open(w);
 	jsonw_key(w, "id_number_valid");

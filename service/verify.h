@@ -37,6 +37,7 @@ struct verify_result {
 	int			upstream_capped;	/* our cap: no call */
 	char			duplicate_of[STORE_ID_LEN + 1];	/* "" */
 	int			reused_measurement;	/* figures of a park */
+	char			measured_on[16];	/* YYYY-MM-DD, China */
 	char			*decision_json;	/* free() */
 	char			*reasons_json;	/* free(): customer-safe */
 	char			 error[256];	/* why, if it returns -1 */
