@@ -342,17 +342,24 @@ store_migrate(struct store *h, const char *dir, int *applied)
 		goto cleanup;
 	}
 
-	/* Two nodes starting at once must not both create the table. */
-	if (tx_begin(h) == -1)
+	/*
+	 * Usually the table is there: then no DDL at all, so that a role
+	 * without CREATE (deploy/postgresql-setup's service role) starts
+	 * the service on a schema its owner migrated.  Two nodes starting
+	 * at once must not both create the table.
+	 */
+	if (q(h, "SELECT count(*) FROM schema_migrations", NULL, 0, &res,
+	    NULL) == 0)
+		store_res_free(&res);
+	else if (tx_begin(h) == -1)
 		goto cleanup;
-	if (h->be->lock(h, LOCK_MIGRATE) == -1 ||
+	else if (h->be->lock(h, LOCK_MIGRATE) == -1 ||
 	    h->be->script(h, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
 	    "sha256 TEXT NOT NULL, applied_at BIGINT NOT NULL)") == -1) {
 		(void)tx_abort(h);
 		goto cleanup;
-	}
-	if (tx_commit(h) == -1)
+	} else if (tx_commit(h) == -1)
 		goto cleanup;
 
 	count = 0;

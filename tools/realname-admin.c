@@ -15,6 +15,13 @@
  *	other users can see), at least 10 characters.
  *   realname-admin reviewer disable|enable NAME
  *   realname-admin reviewer list
+ *   realname-admin migrate
+ *	applies the schema migrations (deploy/sql/) to the configured store
+ *	and exits; deploy/postgresql-setup runs it as the schema's owner.
+ *   realname-admin rotate-key
+ *	adds a new evidence master key in keys_dir (0600); the service
+ *	seals with it from its next start, and every older blob still
+ *	opens with the key it names.  Prints the new key id.
  *
  * The configuration comes from $REALNAME_CONFIG (or the embedded
  * defaults), as for the service.  Exit status: 0 ok, 1 usage, 2 bad
@@ -37,10 +44,13 @@
 #include "review_auth.h"
 #include "store.h"
 #include "store_review.h"
+#include "vault.h"
 
 #define ADMIN_ACTOR	"admin:cli"
 
 static int	audit_verify(const struct rn_config *);
+static int	migrate(const struct rn_config *);
+static int	rotate_key(const struct rn_config *);
 static int	reviewer(const struct rn_config *, int, char **);
 static int	read_password(char *, size_t);
 static int	sign(const struct rn_config *, int, char **);
@@ -67,12 +77,56 @@ main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "audit-verify") && argc == 2)
 		return (audit_verify(&cfg));
+	if (!strcmp(argv[1], "migrate") && argc == 2)
+		return (migrate(&cfg));
+	if (!strcmp(argv[1], "rotate-key") && argc == 2)
+		return (rotate_key(&cfg));
 	if (!strcmp(argv[1], "sign") && (argc == 4 || argc == 5))
 		return (sign(&cfg, argc - 2, argv + 2));
 	if (!strcmp(argv[1], "reviewer") && argc >= 3)
 		return (reviewer(&cfg, argc - 2, argv + 2));
 	usage();
 	return (1);
+}
+
+static int
+migrate(const struct rn_config *cfg)
+{
+	struct store	*st;
+	int		 applied;
+
+	if (store_open(&st, cfg->store_url) == -1 ||
+	    store_migrate(st, cfg->migrations_dir, &applied) == -1) {
+		fprintf(stderr, "realname-admin: store: %s\n",
+		    st ? store_error(st) : "out of memory");
+		store_close(st);
+		return (4);
+	}
+	printf("migrate: %s schema at version %d (%d applied now)\n",
+	    store_backend(st), STORE_SCHEMA_VERSION, applied);
+	store_close(st);
+	return (0);
+}
+
+static int
+rotate_key(const struct rn_config *cfg)
+{
+	struct vault	*v;
+	char		 err[VAULT_ERR_MAX];
+
+	if ((v = vault_open(cfg->keys_dir, 0, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "realname-admin: keys: %s\n", err);
+		return (2);
+	}
+	if (vault_rotate(v, cfg->keys_dir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "realname-admin: keys: %s\n", err);
+		vault_close(v);
+		return (2);
+	}
+	printf("rotate-key: master key %s is active from the service's next "
+	    "start\n", vault_active_key_id(v));
+	vault_close(v);
+	return (0);
 }
 
 static int
@@ -288,6 +342,8 @@ usage(void)
 	    "reviewer|supervisor|auditor  (password on stdin)\n"
 	    "       realname-admin reviewer reset NAME  (password on stdin)\n"
 	    "       realname-admin reviewer disable|enable NAME\n"
-	    "       realname-admin reviewer list\n");
+	    "       realname-admin reviewer list\n"
+	    "       realname-admin migrate\n"
+	    "       realname-admin rotate-key\n");
 	exit(1);
 }
