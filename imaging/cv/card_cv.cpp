@@ -675,56 +675,6 @@ hough_quads(const cv::Mat &thin, const cv::Mat &band, double min_area,
 		out.push_back(scored[i].second);
 }
 
-/*
- * The mean of every whole k x k block of an 8-bit image (a remainder of
- * under k rows or columns is dropped): what an area resize by a whole
- * factor gives.  OpenCV takes its fast path only when the size divides
- * exactly and vectorises only k = 2; a 4032 x 3024 photo at working
- * size is shrunk by 3 and does not divide, which costs several times
- * more.  Rows are summed first (most of the work: let the compiler
- * vectorise it), then columns.
- */
-__attribute__((optimize("tree-vectorize")))
-static void
-shrink_box(const cv::Mat &src, int k, cv::Mat &dst)
-{
-	std::vector<uint16_t>	acc;
-	int			cn = src.channels(), w = src.cols / k;
-	int			h = src.rows / k, x, y, j, c, t, row;
-	uint32_t		kk = (uint32_t)(k * k);
-
-	/* 16-bit sums hold k * k * 255 for k up to 15. */
-	if (k > 15) {
-		cv::resize(src(cv::Rect(0, 0, w * k, h * k)), dst,
-		    cv::Size(w, h), 0, 0, cv::INTER_AREA);
-		return;
-	}
-	dst.create(h, w, src.type());
-	row = w * k * cn;
-	acc.resize((size_t)row);
-	for (y = 0; y < h; y++) {
-		uint8_t		*d = dst.ptr<uint8_t>(y);
-		uint16_t	*a = acc.data();
-		const uint8_t	*p = src.ptr<uint8_t>(y * k);
-
-		for (x = 0; x < row; x++)
-			a[x] = p[x];
-		for (j = 1; j < k; j++) {
-			p = src.ptr<uint8_t>(y * k + j);
-			for (x = 0; x < row; x++)
-				a[x] = (uint16_t)(a[x] + p[x]);
-		}
-		for (x = 0; x < w; x++)
-			for (c = 0; c < cn; c++) {
-				uint32_t	sum = 0;
-
-				for (t = 0; t < k; t++)
-					sum += a[(x * k + t) * cn + c];
-				d[x * cn + c] = (uint8_t)((sum + kk / 2) / kk);
-			}
-	}
-}
-
 extern "C" int
 card_cv_find_quads(const struct card_cv_mat *bgr,
     const struct card_cv_mat *bgr_grey, double min_area_frac,
@@ -755,11 +705,11 @@ card_cv_find_quads(const struct card_cv_mat *bgr,
 		    work_long_side));
 		s = 1.0 / k;
 		if (k > 1)
-			shrink_box(src, (int)k, small);
+			cv::resize(src, small, cv::Size(src.cols / k,
+			    src.rows / k), 0, 0, cv::INTER_AREA);
 		else
 			small = src.clone();
-		/* Small pixel i holds source pixels k * i .. k * i + k - 1. */
-		s = 1.0 / k;
+		s = (double)small.cols / src.cols;
 		cv::GaussianBlur(small, small, cv::Size(5, 5), 0);
 		cv::split(small, ch);
 		edges = cv::Mat::zeros(small.size(), CV_8U);
