@@ -251,6 +251,7 @@ privsep_prepare(char *err, size_t errlen)
 	struct passwd		*pw;
 	char			 path[RN_CONFIG_STR_MAX + 16];
 	size_t			 i;
+	int			 n;
 
 	if (rn_cfg.runas_user[0] == '\0')
 		return (0);
@@ -275,8 +276,12 @@ privsep_prepare(char *err, size_t errlen)
 	if (strncmp(rn_cfg.store_url, "sqlite:", 7) != 0)
 		return (0);
 	for (i = 0; i < sizeof(sqlite_sfx) / sizeof(sqlite_sfx[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", rn_cfg.store_url + 7,
+		n = snprintf(path, sizeof(path), "%s%s", rn_cfg.store_url + 7,
 		    sqlite_sfx[i]);
+		if (n < 0 || (size_t)n >= sizeof(path)) {
+			snprintf(err, errlen, "store_url: too long");
+			return (-1);
+		}
 		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 &&
 		    errno != ENOENT) {
 			snprintf(err, errlen, "chown %s: %s", path,
