@@ -26,6 +26,8 @@ struct ready_job {
 	int	store_ok;
 	char	store_err[256];
 	int	disk_ok;
+	int	imaging_ok;
+	char	imaging_err[256];
 };
 
 static void	ready_probe(void *);
@@ -55,8 +57,9 @@ rn_healthz(struct http_request *req)
 }
 
 /*
- * Ready when the models passed their checksums and the state directory
- * takes a durable write.  The probe runs in a task: it fsyncs.
+ * Ready when the models passed their checksums, a task thread has its
+ * imaging engine, the store answers and the state directory takes a
+ * durable write.  The probe runs in a task: it fsyncs.
  */
 int
 rn_readyz(struct http_request *req)
@@ -65,7 +68,7 @@ rn_readyz(struct http_request *req)
 	struct ready_job	*job;
 	struct jsonw		 w;
 	int			 ok, ret;
-	char			 msg[1024];
+	char			 msg[2048];
 
 	if ((ctx = api_begin(req, RN_ROUTE_READYZ, HTTP_METHOD_GET |
 	    HTTP_METHOD_HEAD)) == NULL)
@@ -80,16 +83,19 @@ rn_readyz(struct http_request *req)
 	}
 
 	job = ctx->job;
-	ok = rn_models_count > 0 && job->store_ok && job->disk_ok;
+	ok = rn_models_count > 0 && job->store_ok && job->disk_ok &&
+	    job->imaging_ok;
 
 	jsonw_init(&w, 4096);
 	jsonw_object_open(&w);
 	if (!ok) {
-		snprintf(msg, sizeof(msg), "%s%s%s",
+		snprintf(msg, sizeof(msg), "%s%s%s%s%s",
 		    rn_models_count > 0 ? "" : rn_models_err,
 		    rn_models_count > 0 || (job->store_ok && job->disk_ok) ?
 		    "" : "; ",
-		    job->store_ok && job->disk_ok ? "" : job->store_err);
+		    job->store_ok && job->disk_ok ? "" : job->store_err,
+		    job->imaging_ok ? "" : "; ",
+		    job->imaging_ok ? "" : job->imaging_err);
 		jsonw_key(&w, "error");
 		jsonw_object_open(&w);
 		jsonw_key(&w, "code");
@@ -119,6 +125,11 @@ rn_readyz(struct http_request *req)
 	jsonw_object_open(&w);
 	jsonw_key(&w, "ok");
 	jsonw_bool(&w, job->disk_ok);
+	jsonw_object_close(&w);
+	jsonw_key(&w, "imaging");
+	jsonw_object_open(&w);
+	jsonw_key(&w, "ok");
+	jsonw_bool(&w, job->imaging_ok);
 	jsonw_object_close(&w);
 	/* Informational: an open breaker parks cases, it does not stop us. */
 	jsonw_key(&w, "idcheck");
@@ -201,6 +212,15 @@ ready_probe(void *arg)
 	    (long)getpid(), seq);
 	snprintf(done, sizeof(done), "%s/.ready-%ld-%lu", rn_cfg.state_dir,
 	    (long)getpid(), seq);
+
+	/*
+	 * This task thread's imaging engine (models and Tesseract's data):
+	 * made once per thread, as an upload would, so "ready" means a
+	 * photo can be measured, not only that the model files are sound.
+	 */
+	if (rn_thread_engine(job->imaging_err, sizeof(job->imaging_err)) !=
+	    NULL)
+		job->imaging_ok = 1;
 
 	/* The store answers a round trip. */
 	if ((st = rn_thread_store(job->store_err, sizeof(job->store_err))) !=

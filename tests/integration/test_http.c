@@ -94,6 +94,8 @@ test_readyz_reports_models_and_store(void **state)
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "\"models\":{\"ok\":true"));
 	assert_non_null(strstr(r.body, "\"store\":{\"ok\":true}"));
+	/* The task thread could make its imaging engine. */
+	assert_non_null(strstr(r.body, "\"imaging\":{\"ok\":true}"));
 	http_reply_free(&r);
 }
 
