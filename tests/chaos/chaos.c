@@ -390,6 +390,12 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (!is_final(c.state)) {
+			/* What a lost case looks like, for whoever reads it. */
+			printf("# lost %s: state %s, claims %d, lease expires "
+			    "%lld, retry at %lld, now %lld\n", c.id,
+			    store_state_name(c.state), (int)c.claims,
+			    (long long)c.lease_expires_at,
+			    (long long)c.retry_at, (long long)store_now_ms());
 			lost++;
 			store_case_release(&c);
 			continue;
