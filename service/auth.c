@@ -278,3 +278,32 @@ write_first_key(const char *path, const char *id, char *err, size_t errlen)
 	(void)close(fd);
 	return (0);
 }
+
+void
+rn_auth_refusal(enum sign_verdict v, int courier, const char **code,
+    const char **message)
+{
+	switch (v) {
+	case SIGN_MISSING:
+		*code = "signature_missing";
+		*message = "X-App-Id, X-Timestamp and X-Signature are required";
+		break;
+	case SIGN_STALE:
+	case SIGN_FUTURE:
+		*code = "signature_stale";
+		*message = courier ? "X-Timestamp is outside the accepted "
+		    "window; check the phone's clock" : "X-Timestamp is "
+		    "outside the accepted window";
+		break;
+	case SIGN_REPLAYED:
+		*code = "signature_replayed";
+		*message = courier ? "this signature was already used; sign "
+		    "the retry again" : "this signature was already used";
+		break;
+	default:
+		*code = "signature_invalid";
+		*message = courier ? "the signature does not verify with a "
+		    "courier key" : "the signature does not verify";
+		break;
+	}
+}

@@ -65,4 +65,11 @@ void	rn_token_hash(const char *token, char hash[RN_TOKEN_HEX_LEN + 1]);
 /* Constant-time comparison of two hex hashes. */
 int	rn_token_hash_equal(const char *a, const char *b);
 
+/*
+ * The 401 a refused signature gets: its stable code and message.  For
+ * couriers (on a phone, often retrying) the message adds what to do.
+ */
+void	rn_auth_refusal(enum sign_verdict, int courier, const char **code,
+	    const char **message);
+
 #endif

@@ -344,6 +344,7 @@ job_signed(struct case_job *job, const char **client)
 {
 	struct sign_request	sr;
 	enum sign_verdict	v;
+	const char		*code, *message;
 
 	memset(&sr, 0, sizeof(sr));
 	sr.key_id = job->key_id;
@@ -357,25 +358,8 @@ job_signed(struct case_job *job, const char **client)
 	v = rn_auth_verify(&sr, (int64_t)time(NULL), client);
 	if (v == SIGN_OK)
 		return (0);
-	switch (v) {
-	case SIGN_MISSING:
-		job_error(job, 401, "signature_missing", "X-App-Id, "
-		    "X-Timestamp and X-Signature are required");
-		break;
-	case SIGN_STALE:
-	case SIGN_FUTURE:
-		job_error(job, 401, "signature_stale", "X-Timestamp is "
-		    "outside the accepted window");
-		break;
-	case SIGN_REPLAYED:
-		job_error(job, 401, "signature_replayed", "this signature "
-		    "was already used");
-		break;
-	default:
-		job_error(job, 401, "signature_invalid", "the signature does "
-		    "not verify");
-		break;
-	}
+	rn_auth_refusal(v, 0, &code, &message);
+	job_error(job, 401, code, message);
 	return (-1);
 }
 

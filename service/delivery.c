@@ -306,6 +306,7 @@ job_signed(struct dlv_job *job, const char **courier)
 {
 	struct sign_request	sr;
 	enum sign_verdict	v;
+	const char		*code, *message;
 
 	memset(&sr, 0, sizeof(sr));
 	sr.key_id = job->key_id;
@@ -317,27 +318,10 @@ job_signed(struct dlv_job *job, const char **courier)
 	sr.body = job->body;
 	sr.body_len = job->body_len;
 	v = rn_auth_verify_courier(&sr, (int64_t)time(NULL), courier);
-	switch (v) {
-	case SIGN_OK:
+	if (v == SIGN_OK)
 		return (0);
-	case SIGN_MISSING:
-		job_error(job, 401, "signature_missing", "X-App-Id, "
-		    "X-Timestamp and X-Signature are required");
-		break;
-	case SIGN_STALE:
-	case SIGN_FUTURE:
-		job_error(job, 401, "signature_stale", "X-Timestamp is "
-		    "outside the accepted window; check the phone's clock");
-		break;
-	case SIGN_REPLAYED:
-		job_error(job, 401, "signature_replayed", "this signature "
-		    "was already used; sign the retry again");
-		break;
-	default:
-		job_error(job, 401, "signature_invalid", "the signature does "
-		    "not verify with a courier key");
-		break;
-	}
+	rn_auth_refusal(v, 1, &code, &message);
+	job_error(job, 401, code, message);
 	return (-1);
 }
 
