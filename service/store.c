@@ -84,14 +84,6 @@ struct migration {
 	char	name[128];
 };
 
-static struct sval	sv_text(const char *);
-static struct sval	sv_int(int64_t);
-static struct sval	sv_blob(const void *, size_t);
-static int	q(struct store *, const char *, const struct sval *, size_t,
-		    struct sres *, int64_t *);
-static int	tx_begin(struct store *);
-static int	tx_commit(struct store *);
-static int	tx_abort(struct store *);
 static int	audit_append_tx(struct store *, const char *, const char *,
 		    const char *, const char *, int64_t);
 static void	audit_hash(const char *, int64_t, int64_t, const char *,
@@ -101,15 +93,8 @@ static int	case_from_row(struct store *, const struct sres *, size_t,
 		    struct store_case *);
 static int	outbox_from_row(struct store *, const struct sres *, size_t,
 		    struct store_outbox *);
-static int	cell_copy(struct store *, const struct sres *, size_t, size_t,
-		    char *, size_t, const char *);
-static int64_t	cell_int(const struct sres *, size_t, size_t);
 static int	name_index(const char *const *, int, const char *);
-static char	*cell_dup(struct store *, const struct sres *, size_t, size_t);
-static int	check_id(struct store *, const char *);
 static int	check_hex64(struct store *, const char *, const char *);
-static int	check_text(struct store *, const char *, size_t, const char *);
-static int	new_id(struct store *, char *);
 static int	lease_lost(struct store *, const char *, const char *,
 		    const char *);
 static int	migration_list(struct store *, const char *,
@@ -228,7 +213,7 @@ store_ping(struct store *h)
 {
 	if (h->be == NULL)
 		return (store_fail(h, STORE_INVALID, "store: no backend"));
-	if (q(h, h->be->ping_sql, NULL, 0, NULL, NULL) == -1) {
+	if (store_q(h, h->be->ping_sql, NULL, 0, NULL, NULL) == -1) {
 		/* Whatever the cause, a failed ping means not ready. */
 		h->code = STORE_UNAVAILABLE;
 		return (-1);
@@ -348,18 +333,18 @@ store_migrate(struct store *h, const char *dir, int *applied)
 	 * the service on a schema its owner migrated.  Two nodes starting
 	 * at once must not both create the table.
 	 */
-	if (q(h, "SELECT count(*) FROM schema_migrations", NULL, 0, &res,
+	if (store_q(h, "SELECT count(*) FROM schema_migrations", NULL, 0, &res,
 	    NULL) == 0)
 		store_res_free(&res);
-	else if (tx_begin(h) == -1)
+	else if (store_tx_begin(h) == -1)
 		goto cleanup;
 	else if (h->be->lock(h, LOCK_MIGRATE) == -1 ||
 	    h->be->script(h, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
 	    "sha256 TEXT NOT NULL, applied_at BIGINT NOT NULL)") == -1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		goto cleanup;
-	} else if (tx_commit(h) == -1)
+	} else if (store_tx_commit(h) == -1)
 		goto cleanup;
 
 	count = 0;
@@ -367,10 +352,11 @@ store_migrate(struct store *h, const char *dir, int *applied)
 		if (migration_apply(h, dir, &list[i], &count) == -1)
 			goto cleanup;
 	}
-	if (q(h, "SELECT max(version) FROM schema_migrations", NULL, 0, &res,
-	    NULL) == -1)
+	if (store_q(h, "SELECT max(version) FROM schema_migrations", NULL, 0,
+	    &res, NULL) == -1)
 		goto cleanup;
-	if (res.nrows != 1 || cell_int(&res, 0, 0) < STORE_SCHEMA_VERSION) {
+	if (res.nrows != 1 || store_cell_int(&res, 0,
+	    0) < STORE_SCHEMA_VERSION) {
 		store_res_free(&res);
 		(void)store_fail(h, STORE_INTERNAL, "migrate: schema still "
 		    "short of version %d", STORE_SCHEMA_VERSION);
@@ -397,42 +383,43 @@ store_case_create(struct store *h, const struct store_case_new *c,
 	struct sval	p[10];
 	char		id[STORE_ID_LEN + 1];
 
-	if (check_text(h, c->order_ref, STORE_ORDER_REF_MAX, "order_ref") ||
-	    check_text(h, c->channel, STORE_CHANNEL_MAX, "channel") ||
-	    check_text(h, c->declared_name, STORE_NAME_MAX,
-	    "declared_name") ||
-	    check_text(h, c->id_number, STORE_ID_NUMBER_MAX, "id_number") ||
-	    check_hex64(h, c->id_number_hash, "id_number_hash") ||
-	    check_text(h, c->callback_url, STORE_URL_MAX, "callback_url") ||
-	    check_hex64(h, c->token_hash, "token_hash"))
+	if (store_check_text(h, c->order_ref, STORE_ORDER_REF_MAX, "order_ref")
+	    || store_check_text(h, c->channel, STORE_CHANNEL_MAX, "channel")
+	    || store_check_text(h, c->declared_name, STORE_NAME_MAX,
+	    "declared_name") || store_check_text(h, c->id_number,
+	    STORE_ID_NUMBER_MAX, "id_number") || check_hex64(h,
+	    c->id_number_hash, "id_number_hash") || store_check_text(h,
+	    c->callback_url, STORE_URL_MAX, "callback_url") || check_hex64(h,
+	    c->token_hash, "token_hash"))
 		return (-1);
 	if (c->token_expires_at <= now)
 		return (store_fail(h, STORE_INVALID, "case: token expires "
 		    "before it is issued"));
-	if (new_id(h, id) == -1)
+	if (store_new_id(h, id) == -1)
 		return (-1);
 
-	p[0] = sv_text(id);
-	p[1] = sv_text(c->order_ref);
-	p[2] = sv_text(c->channel);
-	p[3] = sv_text(c->declared_name);
-	p[4] = sv_text(c->id_number);
-	p[5] = sv_text(c->id_number_hash);
-	p[6] = sv_text(c->callback_url);
-	p[7] = sv_text(c->token_hash);
-	p[8] = sv_int(c->token_expires_at);
-	p[9] = sv_int(now);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(id);
+	p[1] = store_sv_text(c->order_ref);
+	p[2] = store_sv_text(c->channel);
+	p[3] = store_sv_text(c->declared_name);
+	p[4] = store_sv_text(c->id_number);
+	p[5] = store_sv_text(c->id_number_hash);
+	p[6] = store_sv_text(c->callback_url);
+	p[7] = store_sv_text(c->token_hash);
+	p[8] = store_sv_int(c->token_expires_at);
+	p[9] = store_sv_int(now);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "INSERT INTO cases (id, order_ref, channel, declared_name, "
+	if (store_q(h,
+	    "INSERT INTO cases (id, order_ref, channel, declared_name, "
 	    "id_number, id_number_hash, callback_url, token_hash, "
 	    "token_expires_at, state, created_at, updated_at) VALUES "
 	    "($1, $2, $3, $4, $5, $6, $7, $8, $9, 'OPEN', $10, $10)",
 	    p, 10, NULL, NULL) == -1 ||
 	    audit_append_tx(h, id, "store", "case.created",
 	    "{\"to\":\"OPEN\"}", now) == -1)
-		return (tx_abort(h));
-	if (tx_commit(h) == -1)
+		return (store_tx_abort(h));
+	if (store_tx_commit(h) == -1)
 		return (-1);
 	memcpy(id_out, id, sizeof(id));
 	return (0);
@@ -446,11 +433,11 @@ store_case_get(struct store *h, const char *id, struct store_case *out)
 	int		ret;
 
 	memset(out, 0, sizeof(*out));
-	if (check_id(h, id) == -1)
+	if (store_check_id(h, id) == -1)
 		return (-1);
-	p[0] = sv_text(id);
-	if (q(h, "SELECT " CASE_COLS " FROM cases WHERE id = $1", p, 1, &res,
-	    NULL) == -1)
+	p[0] = store_sv_text(id);
+	if (store_q(h, "SELECT " CASE_COLS " FROM cases WHERE id = $1", p, 1,
+	    &res, NULL) == -1)
 		return (-1);
 	if (res.nrows == 0)
 		ret = store_fail(h, STORE_NOT_FOUND, "case not found");
@@ -482,41 +469,41 @@ store_case_count_attempt(struct store *h, const char *id,
 	if ((unsigned)side >= STORE_SIDE_COUNT || limit < 1)
 		return (store_fail(h, STORE_INVALID, "attempt: bad side or "
 		    "limit"));
-	if (check_id(h, id) == -1)
+	if (store_check_id(h, id) == -1)
 		return (-1);
-	p[0] = sv_text(id);
-	p[1] = sv_int(now);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(id);
+	p[1] = store_sv_int(now);
+	if (store_tx_begin(h) == -1)
 		return (-1);
 	(void)snprintf(sql, sizeof(sql), "SELECT state, %s FROM cases "
 	    "WHERE id = $1", side_attempts[side]);
-	if (q(h, sql, p, 1, &res, NULL) == -1)
-		return (tx_abort(h));
+	if (store_q(h, sql, p, 1, &res, NULL) == -1)
+		return (store_tx_abort(h));
 	if (res.nrows == 0) {
 		store_res_free(&res);
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "case not found"));
 	}
 	if (store_state_parse(store_res_cell(&res, 0, 0)->p, &st) == -1)
 		st = STORE_STATE_COUNT;
-	n = cell_int(&res, 0, 1);
+	n = store_cell_int(&res, 0, 1);
 	store_res_free(&res);
 	if (st != STORE_STATE_OPEN) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "case is %s, not OPEN",
 		    store_state_name(st)));
 	}
 	if (n >= limit) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "attempt limit %d "
 		    "reached on side %s", limit, side_names[side]));
 	}
 	(void)snprintf(sql, sizeof(sql), "UPDATE cases SET %s = %s + 1, "
 	    "updated_at = $2 WHERE id = $1", side_attempts[side],
 	    side_attempts[side]);
-	if (q(h, sql, p, 2, NULL, NULL) == -1)
-		return (tx_abort(h));
-	if (tx_commit(h) == -1)
+	if (store_q(h, sql, p, 2, NULL, NULL) == -1)
+		return (store_tx_abort(h));
+	if (store_tx_commit(h) == -1)
 		return (-1);
 	if (attempts != NULL)
 		*attempts = (int)n + 1;
@@ -542,57 +529,57 @@ store_case_transition(struct store *h, const char *id, enum store_state from,
 	    to == STORE_STATE_PARKED)
 		return (store_fail(h, STORE_INVALID, "transition: %s -> %s "
 		    "needs a lease", state_names[from], state_names[to]));
-	if (check_id(h, id) == -1 ||
-	    check_text(h, actor, STORE_OWNER_MAX, "actor") == -1)
+	if (store_check_id(h, id) == -1 ||
+	    store_check_text(h, actor, STORE_OWNER_MAX, "actor") == -1)
 		return (-1);
 
-	p[0] = sv_text(id);
-	p[1] = sv_text(state_names[to]);
-	p[2] = sv_int(now);
-	p[3] = sv_text(state_names[from]);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(id);
+	p[1] = store_sv_text(state_names[to]);
+	p[2] = store_sv_int(now);
+	p[3] = store_sv_text(state_names[from]);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "SELECT state, accepted_front, accepted_back, "
+	if (store_q(h, "SELECT state, accepted_front, accepted_back, "
 	    "accepted_holding FROM cases WHERE id = $1", p, 1, &res,
 	    NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (res.nrows == 0) {
 		store_res_free(&res);
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "case not found"));
 	}
 	if (store_state_parse(store_res_cell(&res, 0, 0)->p, &st) == -1)
 		st = STORE_STATE_COUNT;
 	complete = 1;
 	for (i = 0; i < STORE_SIDE_COUNT; i++)
-		complete &= cell_int(&res, 0, 1 + (size_t)i) == 1;
+		complete &= store_cell_int(&res, 0, 1 + (size_t)i) == 1;
 	store_res_free(&res);
 	if (st != from) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "case is %s, not %s",
 		    store_state_name(st), state_names[from]));
 	}
 	if (to == STORE_STATE_SUBMITTED && !complete) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "not all three sides "
 		    "are accepted"));
 	}
-	if (q(h, to == STORE_STATE_SUBMITTED ?
+	if (store_q(h, to == STORE_STATE_SUBMITTED ?
 	    "UPDATE cases SET state = $2, updated_at = $3, submitted_at = $3, "
 	    "queued_at = $3 WHERE id = $1 AND state = $4" :
 	    "UPDATE cases SET state = $2, updated_at = $3 "
 	    "WHERE id = $1 AND state = $4", p, 4, NULL, &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "case left %s",
 		    state_names[from]));
 	}
 	(void)snprintf(detail, sizeof(detail), "{\"from\":\"%s\",\"to\":"
 	    "\"%s\"}", state_names[from], state_names[to]);
 	if (audit_append_tx(h, id, actor, "case.state", detail, now) == -1)
-		return (tx_abort(h));
-	return (tx_commit(h));
+		return (store_tx_abort(h));
+	return (store_tx_commit(h));
 }
 
 int
@@ -611,18 +598,19 @@ store_case_expire(struct store *h, int64_t now, int limit, int64_t *expired)
 	(void)snprintf(sql, sizeof(sql), "SELECT id FROM cases WHERE "
 	    "state = 'OPEN' AND token_expires_at <= $1 ORDER BY "
 	    "token_expires_at, id LIMIT $2%s", h->be->claim_lock);
-	p[0] = sv_int(now);
-	p[1] = sv_int(limit);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_int(now);
+	p[1] = store_sv_int(limit);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, sql, p, 2, &res, NULL) == -1)
-		return (tx_abort(h));
+	if (store_q(h, sql, p, 2, &res, NULL) == -1)
+		return (store_tx_abort(h));
 	n = 0;
 	for (i = 0; i < res.nrows; i++) {
-		if (cell_copy(h, &res, i, 0, id, sizeof(id), "id") == -1)
+		if (store_cell_copy(h, &res, i, 0, id, sizeof(id), "id") == -1)
 			goto fail;
-		p[2] = sv_text(id);
-		if (q(h, "UPDATE cases SET state = 'EXPIRED', updated_at = $1 "
+		p[2] = store_sv_text(id);
+		if (store_q(h,
+		    "UPDATE cases SET state = 'EXPIRED', updated_at = $1 "
 		    "WHERE id = $3 AND state = 'OPEN'", p, 3, NULL,
 		    &changes) == -1)
 			goto fail;
@@ -634,7 +622,7 @@ store_case_expire(struct store *h, int64_t now, int limit, int64_t *expired)
 		n++;
 	}
 	store_res_free(&res);
-	if (tx_commit(h) == -1)
+	if (store_tx_commit(h) == -1)
 		return (-1);
 	if (expired != NULL)
 		*expired = n;
@@ -642,7 +630,7 @@ store_case_expire(struct store *h, int64_t now, int limit, int64_t *expired)
 
 fail:
 	store_res_free(&res);
-	return (tx_abort(h));
+	return (store_tx_abort(h));
 }
 
 int
@@ -655,13 +643,14 @@ store_case_count_by_number(struct store *h, const char *id_number_hash,
 	if (check_hex64(h, id_number_hash, "id_number_hash") == -1 ||
 	    (unsigned)state >= STORE_STATE_COUNT)
 		return (-1);
-	p[0] = sv_text(id_number_hash);
-	p[1] = sv_text(state_names[state]);
-	p[2] = sv_text(case_id != NULL ? case_id : "");
-	if (q(h, "SELECT count(*) FROM cases WHERE id_number_hash = $1 AND "
+	p[0] = store_sv_text(id_number_hash);
+	p[1] = store_sv_text(state_names[state]);
+	p[2] = store_sv_text(case_id != NULL ? case_id : "");
+	if (store_q(h,
+	    "SELECT count(*) FROM cases WHERE id_number_hash = $1 AND "
 	    "state = $2 AND id <> $3", p, 3, &res, NULL) == -1)
 		return (-1);
-	*count = res.nrows == 1 ? cell_int(&res, 0, 0) : 0;
+	*count = res.nrows == 1 ? store_cell_int(&res, 0, 0) : 0;
 	store_res_free(&res);
 	return (0);
 }
@@ -683,35 +672,35 @@ store_image_put(struct store *h, const char *case_id, enum store_side side,
 	if ((unsigned)side >= STORE_SIDE_COUNT || data == NULL || len == 0)
 		return (store_fail(h, STORE_INVALID, "image: bad side or "
 		    "empty data"));
-	if (check_id(h, case_id) == -1 ||
+	if (store_check_id(h, case_id) == -1 ||
 	    check_hex64(h, plain_sha256, "plain_sha256") == -1 ||
-	    check_text(h, key_id, STORE_KEY_ID_MAX, "key_id") == -1 ||
-	    check_text(h, figures, SIZE_MAX, "figures") == -1)
+	    store_check_text(h, key_id, STORE_KEY_ID_MAX, "key_id") == -1 ||
+	    store_check_text(h, figures, SIZE_MAX, "figures") == -1)
 		return (-1);
 
-	p[0] = sv_text(case_id);
-	p[1] = sv_text(side_names[side]);
-	p[2] = sv_blob(data, len);
-	p[3] = sv_text(plain_sha256);
-	p[4] = sv_text(key_id);
-	p[5] = sv_text(figures);
-	p[6] = sv_int((int64_t)len);
-	p[7] = sv_int(now);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_text(side_names[side]);
+	p[2] = store_sv_blob(data, len);
+	p[3] = store_sv_text(plain_sha256);
+	p[4] = store_sv_text(key_id);
+	p[5] = store_sv_text(figures);
+	p[6] = store_sv_int((int64_t)len);
+	p[7] = store_sv_int(now);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "SELECT state FROM cases WHERE id = $1", p, 1, &res,
+	if (store_q(h, "SELECT state FROM cases WHERE id = $1", p, 1, &res,
 	    NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (res.nrows == 0) {
 		store_res_free(&res);
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "case not found"));
 	}
 	if (store_state_parse(store_res_cell(&res, 0, 0)->p, &st) == -1)
 		st = STORE_STATE_COUNT;
 	store_res_free(&res);
 	if (st != STORE_STATE_OPEN) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "case is %s, not OPEN",
 		    store_state_name(st)));
 	}
@@ -719,18 +708,18 @@ store_image_put(struct store *h, const char *case_id, enum store_side side,
 	    "updated_at = $8 WHERE id = $1", side_accepted[side]);
 	(void)snprintf(detail, sizeof(detail), "{\"side\":\"%s\","
 	    "\"sha256\":\"%s\"}", side_names[side], plain_sha256);
-	if (q(h, "INSERT INTO images (case_id, side, data, plain_sha256, "
+	if (store_q(h, "INSERT INTO images (case_id, side, data, plain_sha256, "
 	    "key_id, figures, byte_len, created_at) VALUES ($1, $2, $3, $4, "
 	    "$5, $6, $7, $8) ON CONFLICT (case_id, side) DO UPDATE SET "
 	    "data = excluded.data, plain_sha256 = excluded.plain_sha256, "
 	    "key_id = excluded.key_id, figures = excluded.figures, "
 	    "byte_len = excluded.byte_len, created_at = excluded.created_at, "
 	    "purged_at = NULL", p, 8, NULL, NULL) == -1 ||
-	    q(h, sql, p, 8, NULL, NULL) == -1 ||
+	    store_q(h, sql, p, 8, NULL, NULL) == -1 ||
 	    audit_append_tx(h, case_id, "store", "image.stored", detail,
 	    now) == -1)
-		return (tx_abort(h));
-	return (tx_commit(h));
+		return (store_tx_abort(h));
+	return (store_tx_commit(h));
 }
 
 int
@@ -745,11 +734,12 @@ store_image_get(struct store *h, const char *case_id, enum store_side side,
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)side >= STORE_SIDE_COUNT)
 		return (store_fail(h, STORE_INVALID, "image: bad side"));
-	if (check_id(h, case_id) == -1)
+	if (store_check_id(h, case_id) == -1)
 		return (-1);
-	p[0] = sv_text(case_id);
-	p[1] = sv_text(side_names[side]);
-	if (q(h, "SELECT data, plain_sha256, key_id, figures, created_at, "
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_text(side_names[side]);
+	if (store_q(h,
+	    "SELECT data, plain_sha256, key_id, figures, created_at, "
 	    "purged_at FROM images WHERE case_id = $1 AND side = $2", p, 2,
 	    &res, NULL) == -1)
 		return (-1);
@@ -766,16 +756,16 @@ store_image_get(struct store *h, const char *case_id, enum store_side side,
 		out->len = c->len;
 		res.cells[0].p = NULL;
 	}
-	if (cell_copy(h, &res, 0, 1, out->plain_sha256,
+	if (store_cell_copy(h, &res, 0, 1, out->plain_sha256,
 	    sizeof(out->plain_sha256), "plain_sha256") == -1 ||
-	    cell_copy(h, &res, 0, 2, out->key_id, sizeof(out->key_id),
+	    store_cell_copy(h, &res, 0, 2, out->key_id, sizeof(out->key_id),
 	    "key_id") == -1 ||
-	    (out->figures = cell_dup(h, &res, 0, 3)) == NULL) {
+	    (out->figures = store_cell_dup(h, &res, 0, 3)) == NULL) {
 		store_image_release(out);
 		goto cleanup;
 	}
-	out->created_at = cell_int(&res, 0, 4);
-	out->purged_at = cell_int(&res, 0, 5);
+	out->created_at = store_cell_int(&res, 0, 4);
+	out->purged_at = store_cell_int(&res, 0, 5);
 	ret = 0;
 
 cleanup:
@@ -800,9 +790,9 @@ store_image_purge(struct store *h, int64_t before, int64_t now,
 {
 	struct sval	p[2];
 
-	p[0] = sv_int(before);
-	p[1] = sv_int(now);
-	return (q(h, "UPDATE images SET data = NULL, purged_at = $2 "
+	p[0] = store_sv_int(before);
+	p[1] = store_sv_int(now);
+	return (store_q(h, "UPDATE images SET data = NULL, purged_at = $2 "
 	    "WHERE created_at < $1 AND data IS NOT NULL", p, 2, NULL, purged));
 }
 
@@ -814,12 +804,12 @@ store_image_find_reused(struct store *h, const char *case_id,
 	struct sval	p[2];
 	int		ret;
 
-	if (check_id(h, case_id) == -1 ||
+	if (store_check_id(h, case_id) == -1 ||
 	    check_hex64(h, plain_sha256, "plain_sha256") == -1)
 		return (-1);
-	p[0] = sv_text(plain_sha256);
-	p[1] = sv_text(case_id);
-	if (q(h, "SELECT case_id FROM images WHERE plain_sha256 = $1 AND "
+	p[0] = store_sv_text(plain_sha256);
+	p[1] = store_sv_text(case_id);
+	if (store_q(h, "SELECT case_id FROM images WHERE plain_sha256 = $1 AND "
 	    "case_id <> $2 ORDER BY created_at LIMIT 1", p, 2, &res,
 	    NULL) == -1)
 		return (-1);
@@ -827,7 +817,7 @@ store_image_find_reused(struct store *h, const char *case_id,
 		ret = store_fail(h, STORE_NOT_FOUND, "no other case holds "
 		    "this image");
 	else
-		ret = cell_copy(h, &res, 0, 0, other_id, STORE_ID_LEN + 1,
+		ret = store_cell_copy(h, &res, 0, 0, other_id, STORE_ID_LEN + 1,
 		    "case_id");
 	store_res_free(&res);
 	return (ret);
@@ -848,17 +838,17 @@ store_face_put(struct store *h, const char *case_id, const float *emb,
 	if (emb == NULL || dims == 0 || dims > STORE_FACE_DIMS_MAX)
 		return (store_fail(h, STORE_INVALID, "face: %zu dimensions",
 		    dims));
-	if (check_id(h, case_id) == -1)
+	if (store_check_id(h, case_id) == -1)
 		return (-1);
 	if ((raw = malloc(dims * 4)) == NULL)
 		return (store_fail(h, STORE_UNAVAILABLE, "face: out of "
 		    "memory"));
 	floats_pack(emb, dims, raw);
-	p[0] = sv_text(case_id);
-	p[1] = sv_int((int64_t)dims);
-	p[2] = sv_blob(raw, dims * 4);
-	p[3] = sv_int(now);
-	ret = q(h, "INSERT INTO case_faces (case_id, dims, embedding, "
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_int((int64_t)dims);
+	p[2] = store_sv_blob(raw, dims * 4);
+	p[3] = store_sv_int(now);
+	ret = store_q(h, "INSERT INTO case_faces (case_id, dims, embedding, "
 	    "created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO "
 	    "UPDATE SET dims = excluded.dims, embedding = excluded.embedding, "
 	    "created_at = excluded.created_at", p, 4, NULL, NULL);
@@ -881,15 +871,15 @@ store_face_find_similar(struct store *h, const char *case_id,
 	if (emb == NULL || dims == 0 || dims > STORE_FACE_DIMS_MAX)
 		return (store_fail(h, STORE_INVALID, "face: %zu dimensions",
 		    dims));
-	if (check_id(h, case_id) == -1)
+	if (store_check_id(h, case_id) == -1)
 		return (-1);
 	best = -2.0;
 	other_id[0] = '\0';
 	after[0] = '\0';
-	p[0] = sv_text(case_id);
+	p[0] = store_sv_text(case_id);
 	for (;;) {
-		p[1] = sv_text(after);
-		if (q(h, "SELECT f.case_id, f.dims, f.embedding FROM "
+		p[1] = store_sv_text(after);
+		if (store_q(h, "SELECT f.case_id, f.dims, f.embedding FROM "
 		    "case_faces f JOIN cases c ON c.id = f.case_id WHERE "
 		    "f.case_id > $2 AND f.case_id <> $1 AND c.state NOT IN "
 		    "('REJECTED', 'EXPIRED') AND c.id_number_hash <> (SELECT "
@@ -902,18 +892,18 @@ store_face_find_similar(struct store *h, const char *case_id,
 		}
 		for (i = 0; i < res.nrows; i++) {
 			c = store_res_cell(&res, i, 2);
-			if ((size_t)cell_int(&res, i, 1) != dims ||
+			if ((size_t)store_cell_int(&res, i, 1) != dims ||
 			    c->len != dims * 4)
 				continue;
 			s = cosine_packed(emb, (const unsigned char *)c->p,
 			    dims);
 			if (s > best) {
 				best = s;
-				(void)cell_copy(h, &res, i, 0, other_id,
+				(void)store_cell_copy(h, &res, i, 0, other_id,
 				    STORE_ID_LEN + 1, "case_id");
 			}
 		}
-		(void)cell_copy(h, &res, res.nrows - 1, 0, after,
+		(void)store_cell_copy(h, &res, res.nrows - 1, 0, after,
 		    sizeof(after), "case_id");
 		store_res_free(&res);
 	}
@@ -942,62 +932,63 @@ store_case_claim(struct store *h, const char *owner, int64_t lease_ms,
 	int		ret;
 
 	memset(out, 0, sizeof(*out));
-	if (check_text(h, owner, STORE_OWNER_MAX, "owner") == -1)
+	if (store_check_text(h, owner, STORE_OWNER_MAX, "owner") == -1)
 		return (-1);
 	if (lease_ms < 1)
 		return (store_fail(h, STORE_INVALID, "claim: lease_ms < 1"));
-	if (new_id(h, token) == -1)
+	if (store_new_id(h, token) == -1)
 		return (-1);
 
 	(void)snprintf(sql, sizeof(sql), "SELECT id, state FROM cases WHERE "
 	    CASE_DUE " ORDER BY queued_at, id LIMIT 1%s", h->be->claim_lock);
-	p[0] = sv_int(now);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_int(now);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, sql, p, 1, &res, NULL) == -1)
-		return (tx_abort(h));
+	if (store_q(h, sql, p, 1, &res, NULL) == -1)
+		return (store_tx_abort(h));
 	if (res.nrows == 0) {
 		store_res_free(&res);
-		if (tx_commit(h) == -1)
+		if (store_tx_commit(h) == -1)
 			return (-1);
 		return (store_fail(h, STORE_NOT_FOUND, "no case is due"));
 	}
-	ret = cell_copy(h, &res, 0, 0, id, sizeof(id), "id");
+	ret = store_cell_copy(h, &res, 0, 0, id, sizeof(id), "id");
 	if (store_state_parse(store_res_cell(&res, 0, 1)->p, &from) == -1)
 		from = STORE_STATE_COUNT;
 	store_res_free(&res);
 	if (ret == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 
-	p[1] = sv_text(owner);
-	p[2] = sv_text(token);
-	p[3] = sv_int(now + lease_ms);
-	p[4] = sv_text(id);
+	p[1] = store_sv_text(owner);
+	p[2] = store_sv_text(token);
+	p[3] = store_sv_int(now + lease_ms);
+	p[4] = store_sv_text(id);
 	(void)snprintf(detail, sizeof(detail), "{\"from\":\"%s\",\"to\":"
 	    "\"PROCESSING\"}", store_state_name(from));
 	/* Still due, re-checked: the row lock is what makes this hold. */
-	if (q(h, "UPDATE cases SET state = 'PROCESSING', lease_owner = $2, "
+	if (store_q(h,
+	    "UPDATE cases SET state = 'PROCESSING', lease_owner = $2, "
 	    "lease_token = $3, lease_expires_at = $4, claims = claims + 1, "
 	    "updated_at = $1 WHERE id = $5 AND " CASE_DUE, p, 5, NULL,
 	    &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "claim: the case was "
 		    "taken underneath"));
 	}
 	if (audit_append_tx(h, id, owner, "case.claimed", detail, now) == -1)
-		return (tx_abort(h));
-	p[0] = sv_text(id);
-	if (q(h, "SELECT " CASE_COLS " FROM cases WHERE id = $1", p, 1, &res,
-	    NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
+	p[0] = store_sv_text(id);
+	if (store_q(h, "SELECT " CASE_COLS " FROM cases WHERE id = $1", p, 1,
+	    &res, NULL) == -1)
+		return (store_tx_abort(h));
 	ret = res.nrows == 1 ? case_from_row(h, &res, 0, out) :
 	    store_fail(h, STORE_INTERNAL, "claimed case vanished");
 	store_res_free(&res);
 	if (ret == -1)
-		return (tx_abort(h));
-	if (tx_commit(h) == -1) {
+		return (store_tx_abort(h));
+	if (store_tx_commit(h) == -1) {
 		store_case_release(out);
 		return (-1);
 	}
@@ -1011,13 +1002,14 @@ store_case_renew(struct store *h, const char *id, const char *lease_token,
 	struct sval	p[4];
 	int64_t		changes;
 
-	if (check_id(h, id) == -1 || check_id(h, lease_token) == -1)
+	if (store_check_id(h, id) == -1 || store_check_id(h, lease_token) == -1)
 		return (-1);
-	p[0] = sv_text(id);
-	p[1] = sv_text(lease_token);
-	p[2] = sv_int(now + lease_ms);
-	p[3] = sv_int(now);
-	if (q(h, "UPDATE cases SET lease_expires_at = $3, updated_at = $4 "
+	p[0] = store_sv_text(id);
+	p[1] = store_sv_text(lease_token);
+	p[2] = store_sv_int(now + lease_ms);
+	p[3] = store_sv_int(now);
+	if (store_q(h,
+	    "UPDATE cases SET lease_expires_at = $3, updated_at = $4 "
 	    "WHERE id = $1 AND state = 'PROCESSING' AND lease_token = $2",
 	    p, 4, NULL, &changes) == -1)
 		return (-1);
@@ -1041,49 +1033,49 @@ store_case_decide(struct store *h, const char *id, const char *lease_token,
 	    decision_state != STORE_STATE_REVIEW)
 		return (store_fail(h, STORE_INVALID, "decide: %s is not a "
 		    "decision", store_state_name(decision_state)));
-	if (check_id(h, id) == -1 || check_id(h, lease_token) == -1 ||
-	    check_text(h, decision, SIZE_MAX, "decision") == -1 ||
-	    check_text(h, reasons, SIZE_MAX, "reasons") == -1 ||
-	    ob == NULL ||
-	    check_text(h, ob->event, STORE_EVENT_MAX, "event") == -1 ||
-	    check_text(h, ob->url, STORE_URL_MAX, "url") == -1 ||
-	    check_text(h, ob->payload, SIZE_MAX, "payload") == -1)
+	if (store_check_id(h, id) == -1 || store_check_id(h, lease_token) == -1
+	    || store_check_text(h, decision, SIZE_MAX, "decision") == -1
+	    || store_check_text(h, reasons, SIZE_MAX, "reasons") == -1 || ob ==
+	    NULL || store_check_text(h, ob->event, STORE_EVENT_MAX, "event") ==
+	    -1 || store_check_text(h, ob->url, STORE_URL_MAX, "url") == -1
+	    || store_check_text(h, ob->payload, SIZE_MAX, "payload") == -1)
 		return (-1);
-	if (new_id(h, oid) == -1)
+	if (store_new_id(h, oid) == -1)
 		return (-1);
 
-	p[0] = sv_text(id);
-	p[1] = sv_text(lease_token);
-	p[2] = sv_text(state_names[decision_state]);
-	p[3] = sv_text(decision);
-	p[4] = sv_text(reasons);
-	p[5] = sv_int(now);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(id);
+	p[1] = store_sv_text(lease_token);
+	p[2] = store_sv_text(state_names[decision_state]);
+	p[3] = store_sv_text(decision);
+	p[4] = store_sv_text(reasons);
+	p[5] = store_sv_int(now);
+	if (store_tx_begin(h) == -1)
 		return (-1);
 	/* The case first, so a failing outbox row proves the rollback. */
-	if (q(h, "UPDATE cases SET state = $3, decision = $4, reasons = $5, "
+	if (store_q(h,
+	    "UPDATE cases SET state = $3, decision = $4, reasons = $5, "
 	    "decided_at = $6, updated_at = $6, lease_owner = NULL, "
 	    "lease_token = NULL, lease_expires_at = NULL WHERE id = $1 AND "
 	    "state = 'PROCESSING' AND lease_token = $2", p, 6, NULL,
 	    &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (lease_lost(h, "cases", id, "decide"));
 	}
-	p[1] = sv_text(oid);
-	p[2] = sv_text(ob->event);
-	p[3] = sv_text(ob->url);
-	p[4] = sv_text(ob->payload);
+	p[1] = store_sv_text(oid);
+	p[2] = store_sv_text(ob->event);
+	p[3] = store_sv_text(ob->url);
+	p[4] = store_sv_text(ob->payload);
 	(void)snprintf(detail, sizeof(detail), "{\"from\":\"PROCESSING\","
 	    "\"to\":\"%s\"}", state_names[decision_state]);
-	if (q(h, "INSERT INTO outbox (id, case_id, event, url, payload, "
+	if (store_q(h, "INSERT INTO outbox (id, case_id, event, url, payload, "
 	    "state, attempts, next_attempt_at, created_at) VALUES ($2, $1, "
 	    "$3, $4, $5, 'PENDING', 0, $6, $6)", p, 6, NULL, NULL) == -1 ||
 	    audit_append_tx(h, id, "store", "case.decided", detail,
 	    now) == -1)
-		return (tx_abort(h));
-	if (tx_commit(h) == -1)
+		return (store_tx_abort(h));
+	if (store_tx_commit(h) == -1)
 		return (-1);
 	if (outbox_id != NULL)
 		memcpy(outbox_id, oid, sizeof(oid));
@@ -1097,32 +1089,32 @@ store_case_park(struct store *h, const char *id, const char *lease_token,
 	struct sval	p[6];
 	int64_t		changes;
 
-	if (check_id(h, id) == -1 || check_id(h, lease_token) == -1 ||
-	    check_text(h, reasons, SIZE_MAX, "reasons") == -1 ||
-	    check_text(h, decision, SIZE_MAX, "decision") == -1)
+	if (store_check_id(h, id) == -1 || store_check_id(h, lease_token) == -1
+	    || store_check_text(h, reasons, SIZE_MAX, "reasons") == -1
+	    || store_check_text(h, decision, SIZE_MAX, "decision") == -1)
 		return (-1);
-	p[0] = sv_text(id);
-	p[1] = sv_text(lease_token);
-	p[2] = sv_int(retry_at);
-	p[3] = sv_text(reasons);
-	p[4] = sv_int(now);
-	p[5] = sv_text(decision);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(id);
+	p[1] = store_sv_text(lease_token);
+	p[2] = store_sv_int(retry_at);
+	p[3] = store_sv_text(reasons);
+	p[4] = store_sv_int(now);
+	p[5] = store_sv_text(decision);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "UPDATE cases SET state = 'PARKED', retry_at = $3, "
+	if (store_q(h, "UPDATE cases SET state = 'PARKED', retry_at = $3, "
 	    "queued_at = $3, reasons = $4, updated_at = $5, decision = $6, "
 	    "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL "
 	    "WHERE id = $1 AND state = 'PROCESSING' AND lease_token = $2",
 	    p, 6, NULL, &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (lease_lost(h, "cases", id, "park"));
 	}
 	if (audit_append_tx(h, id, "store", "case.parked",
 	    "{\"from\":\"PROCESSING\",\"to\":\"PARKED\"}", now) == -1)
-		return (tx_abort(h));
-	return (tx_commit(h));
+		return (store_tx_abort(h));
+	return (store_tx_commit(h));
 }
 
 /*
@@ -1140,55 +1132,55 @@ store_outbox_claim(struct store *h, const char *owner, int64_t lease_ms,
 	int		ret;
 
 	memset(out, 0, sizeof(*out));
-	if (check_text(h, owner, STORE_OWNER_MAX, "owner") == -1)
+	if (store_check_text(h, owner, STORE_OWNER_MAX, "owner") == -1)
 		return (-1);
 	if (lease_ms < 1)
 		return (store_fail(h, STORE_INVALID, "claim: lease_ms < 1"));
-	if (new_id(h, token) == -1)
+	if (store_new_id(h, token) == -1)
 		return (-1);
 	(void)snprintf(sql, sizeof(sql), "SELECT id FROM outbox WHERE "
 	    "state = 'PENDING' AND next_attempt_at <= $1 AND "
 	    "(lease_expires_at IS NULL OR lease_expires_at <= $1) "
 	    "ORDER BY next_attempt_at, id LIMIT 1%s", h->be->claim_lock);
-	p[0] = sv_int(now);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_int(now);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, sql, p, 1, &res, NULL) == -1)
-		return (tx_abort(h));
+	if (store_q(h, sql, p, 1, &res, NULL) == -1)
+		return (store_tx_abort(h));
 	if (res.nrows == 0) {
 		store_res_free(&res);
-		if (tx_commit(h) == -1)
+		if (store_tx_commit(h) == -1)
 			return (-1);
 		return (store_fail(h, STORE_NOT_FOUND, "no webhook is due"));
 	}
-	ret = cell_copy(h, &res, 0, 0, id, sizeof(id), "id");
+	ret = store_cell_copy(h, &res, 0, 0, id, sizeof(id), "id");
 	store_res_free(&res);
 	if (ret == -1)
-		return (tx_abort(h));
-	p[1] = sv_text(owner);
-	p[2] = sv_text(token);
-	p[3] = sv_int(now + lease_ms);
-	p[4] = sv_text(id);
-	if (q(h, "UPDATE outbox SET lease_owner = $2, lease_token = $3, "
+		return (store_tx_abort(h));
+	p[1] = store_sv_text(owner);
+	p[2] = store_sv_text(token);
+	p[3] = store_sv_int(now + lease_ms);
+	p[4] = store_sv_text(id);
+	if (store_q(h, "UPDATE outbox SET lease_owner = $2, lease_token = $3, "
 	    "lease_expires_at = $4 WHERE id = $5 AND state = 'PENDING' AND "
 	    "(lease_expires_at IS NULL OR lease_expires_at <= $1)", p, 5,
 	    NULL, &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "claim: the webhook was "
 		    "taken underneath"));
 	}
-	p[0] = sv_text(id);
-	if (q(h, "SELECT " OUTBOX_COLS " FROM outbox WHERE id = $1", p, 1,
+	p[0] = store_sv_text(id);
+	if (store_q(h, "SELECT " OUTBOX_COLS " FROM outbox WHERE id = $1", p, 1,
 	    &res, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	ret = res.nrows == 1 ? outbox_from_row(h, &res, 0, out) :
 	    store_fail(h, STORE_INTERNAL, "claimed webhook vanished");
 	store_res_free(&res);
 	if (ret == -1)
-		return (tx_abort(h));
-	if (tx_commit(h) == -1) {
+		return (store_tx_abort(h));
+	if (store_tx_commit(h) == -1) {
 		store_outbox_release(out);
 		return (-1);
 	}
@@ -1203,10 +1195,10 @@ store_outbox_get(struct store *h, const char *id, struct store_outbox *out)
 	int		ret;
 
 	memset(out, 0, sizeof(*out));
-	if (check_id(h, id) == -1)
+	if (store_check_id(h, id) == -1)
 		return (-1);
-	p[0] = sv_text(id);
-	if (q(h, "SELECT " OUTBOX_COLS " FROM outbox WHERE id = $1", p, 1,
+	p[0] = store_sv_text(id);
+	if (store_q(h, "SELECT " OUTBOX_COLS " FROM outbox WHERE id = $1", p, 1,
 	    &res, NULL) == -1)
 		return (-1);
 	if (res.nrows == 0)
@@ -1232,31 +1224,31 @@ store_outbox_delivered(struct store *h, const char *id,
 	struct sval	p[6];
 	int64_t		changes;
 
-	if (check_id(h, id) == -1 || check_id(h, lease_token) == -1)
+	if (store_check_id(h, id) == -1 || store_check_id(h, lease_token) == -1)
 		return (-1);
-	p[0] = sv_text(id);
-	p[1] = sv_text(lease_token);
-	p[2] = sv_int(now);
-	p[3] = sv_int(http_status);
-	p[4] = sv_int(duration_ms);
-	p[5] = sv_text(NULL);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(id);
+	p[1] = store_sv_text(lease_token);
+	p[2] = store_sv_int(now);
+	p[3] = store_sv_int(http_status);
+	p[4] = store_sv_int(duration_ms);
+	p[5] = store_sv_text(NULL);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "UPDATE outbox SET state = 'DELIVERED', attempts = "
+	if (store_q(h, "UPDATE outbox SET state = 'DELIVERED', attempts = "
 	    "attempts + 1, delivered_at = $3, last_status = $4, "
 	    "last_error = NULL, lease_owner = NULL, lease_token = NULL, "
 	    "lease_expires_at = NULL WHERE id = $1 AND state = 'PENDING' AND "
 	    "lease_token = $2", p, 4, NULL, &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (lease_lost(h, "outbox", id, "delivered"));
 	}
-	if (q(h, "INSERT INTO deliveries (outbox_id, attempt, at, "
+	if (store_q(h, "INSERT INTO deliveries (outbox_id, attempt, at, "
 	    "http_status, error, duration_ms) SELECT id, attempts, $3, $4, "
 	    "$6, $5 FROM outbox WHERE id = $1", p, 6, NULL, NULL) == -1)
-		return (tx_abort(h));
-	return (tx_commit(h));
+		return (store_tx_abort(h));
+	return (store_tx_commit(h));
 }
 
 int
@@ -1267,18 +1259,18 @@ store_outbox_retry(struct store *h, const char *id, const char *lease_token,
 	struct sval	p[7];
 	int64_t		changes;
 
-	if (check_id(h, id) == -1 || check_id(h, lease_token) == -1)
+	if (store_check_id(h, id) == -1 || store_check_id(h, lease_token) == -1)
 		return (-1);
-	p[0] = sv_text(id);
-	p[1] = sv_text(lease_token);
-	p[2] = sv_int(now);
-	p[3] = sv_int(http_status);
-	p[4] = sv_int(duration_ms);
-	p[5] = sv_text(error);
-	p[6] = sv_int(next_attempt_at);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(id);
+	p[1] = store_sv_text(lease_token);
+	p[2] = store_sv_int(now);
+	p[3] = store_sv_int(http_status);
+	p[4] = store_sv_int(duration_ms);
+	p[5] = store_sv_text(error);
+	p[6] = store_sv_int(next_attempt_at);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, next_attempt_at == STORE_OUTBOX_RETRY_NEVER ?
+	if (store_q(h, next_attempt_at == STORE_OUTBOX_RETRY_NEVER ?
 	    "UPDATE outbox SET state = 'FAILED', attempts = attempts + 1, "
 	    "last_status = $4, last_error = $6, lease_owner = NULL, "
 	    "lease_token = NULL, lease_expires_at = NULL WHERE id = $1 AND "
@@ -1288,16 +1280,16 @@ store_outbox_retry(struct store *h, const char *id, const char *lease_token,
 	    "lease_token = NULL, lease_expires_at = NULL WHERE id = $1 AND "
 	    "state = 'PENDING' AND lease_token = $2", p, 7, NULL,
 	    &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (lease_lost(h, "outbox", id, "retry"));
 	}
-	if (q(h, "INSERT INTO deliveries (outbox_id, attempt, at, "
+	if (store_q(h, "INSERT INTO deliveries (outbox_id, attempt, at, "
 	    "http_status, error, duration_ms) SELECT id, attempts, $3, $4, "
 	    "$6, $5 FROM outbox WHERE id = $1", p, 6, NULL, NULL) == -1)
-		return (tx_abort(h));
-	return (tx_commit(h));
+		return (store_tx_abort(h));
+	return (store_tx_commit(h));
 }
 
 int
@@ -1307,12 +1299,13 @@ store_outbox_resend(struct store *h, const char *case_id, int64_t now,
 	struct sval	p[2];
 	int64_t		n;
 
-	if (check_id(h, case_id) == -1)
+	if (store_check_id(h, case_id) == -1)
 		return (-1);
-	p[0] = sv_text(case_id);
-	p[1] = sv_int(now);
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_int(now);
 	/* A row out for delivery right now keeps its lease. */
-	if (q(h, "UPDATE outbox SET state = 'PENDING', next_attempt_at = $2, "
+	if (store_q(h,
+	    "UPDATE outbox SET state = 'PENDING', next_attempt_at = $2, "
 	    "delivered_at = NULL WHERE case_id = $1 AND (state <> 'PENDING' "
 	    "OR lease_token IS NULL)", p, 2, NULL, &n) == -1)
 		return (-1);
@@ -1327,13 +1320,13 @@ store_outbox_log_count(struct store *h, const char *id, int64_t *count)
 	struct sres	res;
 	struct sval	p[1];
 
-	if (check_id(h, id) == -1)
+	if (store_check_id(h, id) == -1)
 		return (-1);
-	p[0] = sv_text(id);
-	if (q(h, "SELECT count(*) FROM deliveries WHERE outbox_id = $1", p, 1,
-	    &res, NULL) == -1)
+	p[0] = store_sv_text(id);
+	if (store_q(h, "SELECT count(*) FROM deliveries WHERE outbox_id = $1",
+	    p, 1, &res, NULL) == -1)
 		return (-1);
-	*count = res.nrows == 1 ? cell_int(&res, 0, 0) : 0;
+	*count = res.nrows == 1 ? store_cell_int(&res, 0, 0) : 0;
 	store_res_free(&res);
 	return (0);
 }
@@ -1352,21 +1345,21 @@ store_idem_begin(struct store *h, const char *client, const char *key,
 	int		tries, ret;
 
 	memset(out, 0, sizeof(*out));
-	if (check_text(h, client, STORE_CLIENT_MAX, "client") == -1 ||
-	    check_text(h, key, STORE_IDEM_KEY_MAX, "key") == -1 ||
+	if (store_check_text(h, client, STORE_CLIENT_MAX, "client") == -1 ||
+	    store_check_text(h, key, STORE_IDEM_KEY_MAX, "key") == -1 ||
 	    check_hex64(h, request_hash, "request_hash") == -1)
 		return (-1);
-	p[0] = sv_text(client);
-	p[1] = sv_text(key);
-	p[2] = sv_text(request_hash);
-	p[3] = sv_int(now);
+	p[0] = store_sv_text(client);
+	p[1] = store_sv_text(key);
+	p[2] = store_sv_text(request_hash);
+	p[3] = store_sv_int(now);
 	/*
 	 * The unique key decides between concurrent first requests; a
 	 * loser reads what the winner stored.  If the winner abandons in
 	 * between, the loser tries again.
 	 */
 	for (tries = 0; tries < 3; tries++) {
-		if (q(h, "INSERT INTO idempotency (client, idem_key, "
+		if (store_q(h, "INSERT INTO idempotency (client, idem_key, "
 		    "request_hash, status, created_at) VALUES ($1, $2, $3, 0, "
 		    "$4) ON CONFLICT (client, idem_key) DO NOTHING", p, 4,
 		    NULL, &changes) == -1)
@@ -1377,7 +1370,7 @@ store_idem_begin(struct store *h, const char *client, const char *key,
 			    STORE_HASH_HEX_LEN + 1);
 			return (0);
 		}
-		if (q(h, "SELECT request_hash, status, response FROM "
+		if (store_q(h, "SELECT request_hash, status, response FROM "
 		    "idempotency WHERE client = $1 AND idem_key = $2", p, 2,
 		    &res, NULL) == -1)
 			return (-1);
@@ -1385,11 +1378,11 @@ store_idem_begin(struct store *h, const char *client, const char *key,
 			store_res_free(&res);
 			continue;
 		}
-		ret = cell_copy(h, &res, 0, 0, out->request_hash,
+		ret = store_cell_copy(h, &res, 0, 0, out->request_hash,
 		    sizeof(out->request_hash), "request_hash");
-		out->status = (int)cell_int(&res, 0, 1);
+		out->status = (int)store_cell_int(&res, 0, 1);
 		if (ret == 0 && !store_res_cell(&res, 0, 2)->null &&
-		    (out->response = cell_dup(h, &res, 0, 2)) == NULL)
+		    (out->response = store_cell_dup(h, &res, 0, 2)) == NULL)
 			ret = -1;
 		store_res_free(&res);
 		return (ret);
@@ -1405,19 +1398,19 @@ store_idem_finish(struct store *h, const char *client, const char *key,
 	struct sval	p[5];
 	int64_t		changes;
 
-	if (check_text(h, client, STORE_CLIENT_MAX, "client") == -1 ||
-	    check_text(h, key, STORE_IDEM_KEY_MAX, "key") == -1 ||
-	    check_text(h, response, SIZE_MAX, "response") == -1)
+	if (store_check_text(h, client, STORE_CLIENT_MAX, "client") == -1 ||
+	    store_check_text(h, key, STORE_IDEM_KEY_MAX, "key") == -1 ||
+	    store_check_text(h, response, SIZE_MAX, "response") == -1)
 		return (-1);
 	if (status < 100 || status > 599)
 		return (store_fail(h, STORE_INVALID, "idempotency: status %d "
 		    "is not HTTP", status));
-	p[0] = sv_text(client);
-	p[1] = sv_text(key);
-	p[2] = sv_int(status);
-	p[3] = sv_text(response);
-	p[4] = sv_int(now);
-	if (q(h, "UPDATE idempotency SET status = $3, response = $4, "
+	p[0] = store_sv_text(client);
+	p[1] = store_sv_text(key);
+	p[2] = store_sv_int(status);
+	p[3] = store_sv_text(response);
+	p[4] = store_sv_int(now);
+	if (store_q(h, "UPDATE idempotency SET status = $3, response = $4, "
 	    "completed_at = $5 WHERE client = $1 AND idem_key = $2 AND "
 	    "status = 0", p, 5, NULL, &changes) == -1)
 		return (-1);
@@ -1432,12 +1425,12 @@ store_idem_abandon(struct store *h, const char *client, const char *key)
 {
 	struct sval	p[2];
 
-	if (check_text(h, client, STORE_CLIENT_MAX, "client") == -1 ||
-	    check_text(h, key, STORE_IDEM_KEY_MAX, "key") == -1)
+	if (store_check_text(h, client, STORE_CLIENT_MAX, "client") == -1 ||
+	    store_check_text(h, key, STORE_IDEM_KEY_MAX, "key") == -1)
 		return (-1);
-	p[0] = sv_text(client);
-	p[1] = sv_text(key);
-	return (q(h, "DELETE FROM idempotency WHERE client = $1 AND "
+	p[0] = store_sv_text(client);
+	p[1] = store_sv_text(key);
+	return (store_q(h, "DELETE FROM idempotency WHERE client = $1 AND "
 	    "idem_key = $2 AND status = 0", p, 2, NULL, NULL));
 }
 
@@ -1446,9 +1439,9 @@ store_idem_purge(struct store *h, int64_t before, int64_t *purged)
 {
 	struct sval	p[1];
 
-	p[0] = sv_int(before);
-	return (q(h, "DELETE FROM idempotency WHERE created_at < $1", p, 1,
-	    NULL, purged));
+	p[0] = store_sv_int(before);
+	return (store_q(h, "DELETE FROM idempotency WHERE created_at < $1", p,
+	    1, NULL, purged));
 }
 
 int
@@ -1460,15 +1453,17 @@ store_counter_add(struct store *h, const char *key, const char *day,
 
 	if (strlen(key) == 0 || strlen(key) > 128 || strlen(day) == 0 ||
 	    strlen(day) > 16)
-		return (store_fail(h, STORE_INVALID, "counter: bad key or day"));
-	p[0] = sv_text(key);
-	p[1] = sv_text(day);
-	p[2] = sv_int(amount);
-	if (q(h, "INSERT INTO daily_counters (key, day, n) VALUES ($1, $2, $3) "
+		return (store_fail(h, STORE_INVALID,
+		    "counter: bad key or day"));
+	p[0] = store_sv_text(key);
+	p[1] = store_sv_text(day);
+	p[2] = store_sv_int(amount);
+	if (store_q(h,
+	    "INSERT INTO daily_counters (key, day, n) VALUES ($1, $2, $3) "
 	    "ON CONFLICT (key, day) DO UPDATE SET n = daily_counters.n + $3 "
 	    "RETURNING n", p, 3, &res, NULL) == -1)
 		return (-1);
-	*value = res.nrows == 1 ? cell_int(&res, 0, 0) : 0;
+	*value = res.nrows == 1 ? store_cell_int(&res, 0, 0) : 0;
 	store_res_free(&res);
 	if (*value == 0)
 		return (store_fail(h, STORE_INTERNAL, "counter: no row"));
@@ -1490,11 +1485,11 @@ int
 store_audit_append(struct store *h, const char *case_id, const char *actor,
     const char *event, const char *detail, int64_t now)
 {
-	if (tx_begin(h) == -1)
+	if (store_tx_begin(h) == -1)
 		return (-1);
 	if (audit_append_tx(h, case_id, actor, event, detail, now) == -1)
-		return (tx_abort(h));
-	return (tx_commit(h));
+		return (store_tx_abort(h));
+	return (store_tx_commit(h));
 }
 
 int
@@ -1512,8 +1507,8 @@ store_audit_verify(struct store *h, struct store_audit_report *r)
 	memcpy(prev, ZERO_HASH, sizeof(prev));
 	last = 0;
 	for (;;) {
-		p[0] = sv_int(last);
-		if (q(h, "SELECT seq, created_at, case_id, actor, event, "
+		p[0] = store_sv_int(last);
+		if (store_q(h, "SELECT seq, created_at, case_id, actor, event, "
 		    "detail, prev_hash, hash FROM audit WHERE seq > $1 "
 		    "ORDER BY seq LIMIT 256", p, 1, &res, NULL) == -1)
 			return (-1);
@@ -1522,9 +1517,9 @@ store_audit_verify(struct store *h, struct store_audit_report *r)
 			return (0);
 		}
 		for (i = 0; i < res.nrows; i++) {
-			seq = cell_int(&res, i, 0);
+			seq = store_cell_int(&res, i, 0);
 			c = store_res_cell(&res, i, 2);
-			audit_hash(prev, seq, cell_int(&res, i, 1),
+			audit_hash(prev, seq, store_cell_int(&res, i, 1),
 			    c->null ? NULL : c->p,
 			    store_res_cell(&res, i, 3)->p,
 			    store_res_cell(&res, i, 4)->p,
@@ -1567,30 +1562,31 @@ store_counts(struct store *h, int64_t now, struct store_counts *out)
 	int		 j;
 
 	memset(out, 0, sizeof(*out));
-	if (q(h, "SELECT state, count(*) FROM cases GROUP BY state", NULL, 0,
-	    &res, NULL) == -1)
+	if (store_q(h, "SELECT state, count(*) FROM cases GROUP BY state", NULL,
+	    0, &res, NULL) == -1)
 		return (-1);
 	for (i = 0; i < res.nrows; i++) {
 		if (store_state_parse(store_res_cell(&res, i, 0)->p, &st) == 0)
-			out->cases[st] = cell_int(&res, i, 1);
+			out->cases[st] = store_cell_int(&res, i, 1);
 	}
 	store_res_free(&res);
-	if (q(h, "SELECT state, count(*) FROM outbox GROUP BY state", NULL, 0,
-	    &res, NULL) == -1)
+	if (store_q(h, "SELECT state, count(*) FROM outbox GROUP BY state",
+	    NULL, 0, &res, NULL) == -1)
 		return (-1);
 	for (i = 0; i < res.nrows; i++) {
 		for (j = 0; j < STORE_OUTBOX_STATE_COUNT; j++) {
 			if (!strcmp(store_res_cell(&res, i, 0)->p,
 			    outbox_state_names[j]))
-				out->outbox[j] = cell_int(&res, i, 1);
+				out->outbox[j] = store_cell_int(&res, i, 1);
 		}
 	}
 	store_res_free(&res);
-	p[0] = sv_int(now);
-	if (q(h, "SELECT count(*) FROM outbox WHERE state = 'PENDING' AND "
+	p[0] = store_sv_int(now);
+	if (store_q(h,
+	    "SELECT count(*) FROM outbox WHERE state = 'PENDING' AND "
 	    "next_attempt_at <= $1", p, 1, &res, NULL) == -1)
 		return (-1);
-	out->outbox_due = res.nrows == 1 ? cell_int(&res, 0, 0) : 0;
+	out->outbox_due = res.nrows == 1 ? store_cell_int(&res, 0, 0) : 0;
 	store_res_free(&res);
 	return (0);
 }
@@ -1599,8 +1595,8 @@ store_counts(struct store *h, int64_t now, struct store_counts *out)
  * Static helpers.
  */
 
-static struct sval
-sv_text(const char *s)
+struct sval
+store_sv_text(const char *s)
 {
 	struct sval	v;
 
@@ -1610,8 +1606,8 @@ sv_text(const char *s)
 	return (v);
 }
 
-static struct sval
-sv_int(int64_t i)
+struct sval
+store_sv_int(int64_t i)
 {
 	struct sval	v;
 
@@ -1621,8 +1617,8 @@ sv_int(int64_t i)
 	return (v);
 }
 
-static struct sval
-sv_blob(const void *p, size_t len)
+struct sval
+store_sv_blob(const void *p, size_t len)
 {
 	struct sval	v;
 
@@ -1633,8 +1629,8 @@ sv_blob(const void *p, size_t len)
 	return (v);
 }
 
-static int
-q(struct store *h, const char *sql, const struct sval *p, size_t n,
+int
+store_q(struct store *h, const char *sql, const struct sval *p, size_t n,
     struct sres *res, int64_t *changes)
 {
 	if (h->be == NULL || h->conn == NULL)
@@ -1643,8 +1639,8 @@ q(struct store *h, const char *sql, const struct sval *p, size_t n,
 	return (h->be->exec(h, sql, p, n, res, changes));
 }
 
-static int
-tx_begin(struct store *h)
+int
+store_tx_begin(struct store *h)
 {
 	if (h->be == NULL || h->conn == NULL)
 		return (store_fail(h, STORE_UNAVAILABLE, "store: not "
@@ -1655,15 +1651,15 @@ tx_begin(struct store *h)
 	return (h->be->begin(h));
 }
 
-static int
-tx_commit(struct store *h)
+int
+store_tx_commit(struct store *h)
 {
 	return (h->be->commit(h));
 }
 
 /* Rolls back, keeping the error that caused it. */
-static int
-tx_abort(struct store *h)
+int
+store_tx_abort(struct store *h)
 {
 	h->be->rollback(h);
 	return (-1);
@@ -1685,37 +1681,39 @@ audit_append_tx(struct store *h, const char *case_id, const char *actor,
 	int64_t		seq;
 	int		ret;
 
-	if ((case_id != NULL && check_id(h, case_id) == -1) ||
-	    check_text(h, actor, STORE_OWNER_MAX, "actor") == -1 ||
-	    check_text(h, event, STORE_EVENT_MAX, "event") == -1 ||
-	    check_text(h, detail, SIZE_MAX, "detail") == -1)
+	if ((case_id != NULL && store_check_id(h, case_id) == -1) ||
+	    store_check_text(h, actor, STORE_OWNER_MAX, "actor") == -1 ||
+	    store_check_text(h, event, STORE_EVENT_MAX, "event") == -1 ||
+	    store_check_text(h, detail, SIZE_MAX, "detail") == -1)
 		return (-1);
 	if (h->be->lock(h, LOCK_AUDIT) == -1)
 		return (-1);
-	if (q(h, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	if (store_q(h, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	    NULL, 0, &res, NULL) == -1)
 		return (-1);
 	seq = 1;
 	memcpy(prev, ZERO_HASH, sizeof(prev));
 	ret = 0;
 	if (res.nrows == 1) {
-		seq = cell_int(&res, 0, 0) + 1;
-		ret = cell_copy(h, &res, 0, 1, prev, sizeof(prev), "hash");
+		seq = store_cell_int(&res, 0, 0) + 1;
+		ret = store_cell_copy(h, &res, 0, 1, prev, sizeof(prev),
+		    "hash");
 	}
 	store_res_free(&res);
 	if (ret == -1)
 		return (-1);
 
 	audit_hash(prev, seq, now, case_id, actor, event, detail, hash);
-	p[0] = sv_int(seq);
-	p[1] = sv_int(now);
-	p[2] = sv_text(case_id);
-	p[3] = sv_text(actor);
-	p[4] = sv_text(event);
-	p[5] = sv_text(detail);
-	p[6] = sv_text(prev);
-	p[7] = sv_text(hash);
-	return (q(h, "INSERT INTO audit (seq, created_at, case_id, actor, "
+	p[0] = store_sv_int(seq);
+	p[1] = store_sv_int(now);
+	p[2] = store_sv_text(case_id);
+	p[3] = store_sv_text(actor);
+	p[4] = store_sv_text(event);
+	p[5] = store_sv_text(detail);
+	p[6] = store_sv_text(prev);
+	p[7] = store_sv_text(hash);
+	return (store_q(h,
+	    "INSERT INTO audit (seq, created_at, case_id, actor, "
 	    "event, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, "
 	    "$7, $8)", p, 8, NULL, NULL));
 }
@@ -1774,46 +1772,45 @@ case_from_row(struct store *h, const struct sres *res, size_t r,
 	int	i;
 
 	memset(c, 0, sizeof(*c));
-	if (cell_copy(h, res, r, 0, c->id, sizeof(c->id), "id") == -1 ||
-	    cell_copy(h, res, r, 1, c->order_ref, sizeof(c->order_ref),
+	if (store_cell_copy(h, res, r, 0, c->id, sizeof(c->id), "id") == -1 ||
+	    store_cell_copy(h, res, r, 1, c->order_ref, sizeof(c->order_ref),
 	    "order_ref") == -1 ||
-	    cell_copy(h, res, r, 2, c->channel, sizeof(c->channel),
+	    store_cell_copy(h, res, r, 2, c->channel, sizeof(c->channel),
 	    "channel") == -1 ||
-	    cell_copy(h, res, r, 3, c->declared_name,
+	    store_cell_copy(h, res, r, 3, c->declared_name,
 	    sizeof(c->declared_name), "declared_name") == -1 ||
-	    cell_copy(h, res, r, 4, c->id_number, sizeof(c->id_number),
+	    store_cell_copy(h, res, r, 4, c->id_number, sizeof(c->id_number),
 	    "id_number") == -1 ||
-	    cell_copy(h, res, r, 5, c->id_number_hash,
+	    store_cell_copy(h, res, r, 5, c->id_number_hash,
 	    sizeof(c->id_number_hash), "id_number_hash") == -1 ||
-	    cell_copy(h, res, r, 6, c->callback_url, sizeof(c->callback_url),
-	    "callback_url") == -1 ||
-	    cell_copy(h, res, r, 7, c->token_hash, sizeof(c->token_hash),
-	    "token_hash") == -1 ||
-	    cell_copy(h, res, r, 20, c->lease_owner, sizeof(c->lease_owner),
-	    "lease_owner") == -1 ||
-	    cell_copy(h, res, r, 21, c->lease_token, sizeof(c->lease_token),
+	    store_cell_copy(h, res, r, 6, c->callback_url,
+	    sizeof(c->callback_url), "callback_url") == -1 || store_cell_copy(h,
+	    res, r, 7, c->token_hash, sizeof(c->token_hash), "token_hash") == -1
+	    || store_cell_copy(h, res, r, 20, c->lease_owner,
+	    sizeof(c->lease_owner), "lease_owner") == -1 || store_cell_copy(h,
+	    res, r, 21, c->lease_token, sizeof(c->lease_token),
 	    "lease_token") == -1)
 		return (-1);
-	c->token_expires_at = cell_int(res, r, 8);
+	c->token_expires_at = store_cell_int(res, r, 8);
 	if (store_state_parse(store_res_cell(res, r, 9)->p, &c->state) == -1)
 		return (store_fail(h, STORE_INTERNAL, "case %s has an unknown "
 		    "state", c->id));
-	c->created_at = cell_int(res, r, 10);
-	c->updated_at = cell_int(res, r, 11);
-	c->submitted_at = cell_int(res, r, 12);
-	c->retry_at = cell_int(res, r, 13);
+	c->created_at = store_cell_int(res, r, 10);
+	c->updated_at = store_cell_int(res, r, 11);
+	c->submitted_at = store_cell_int(res, r, 12);
+	c->retry_at = store_cell_int(res, r, 13);
 	for (i = 0; i < STORE_SIDE_COUNT; i++) {
-		c->attempts[i] = (int)cell_int(res, r, 14 + (size_t)i);
-		c->accepted[i] = (int)cell_int(res, r, 17 + (size_t)i);
+		c->attempts[i] = (int)store_cell_int(res, r, 14 + (size_t)i);
+		c->accepted[i] = (int)store_cell_int(res, r, 17 + (size_t)i);
 	}
-	c->lease_expires_at = cell_int(res, r, 22);
-	c->claims = (int)cell_int(res, r, 23);
-	c->decided_at = cell_int(res, r, 24);
+	c->lease_expires_at = store_cell_int(res, r, 22);
+	c->claims = (int)store_cell_int(res, r, 23);
+	c->decided_at = store_cell_int(res, r, 24);
 	if (!store_res_cell(res, r, 25)->null &&
-	    (c->decision = cell_dup(h, res, r, 25)) == NULL)
+	    (c->decision = store_cell_dup(h, res, r, 25)) == NULL)
 		return (-1);
 	if (!store_res_cell(res, r, 26)->null &&
-	    (c->reasons = cell_dup(h, res, r, 26)) == NULL) {
+	    (c->reasons = store_cell_dup(h, res, r, 26)) == NULL) {
 		store_case_release(c);
 		return (-1);
 	}
@@ -1827,14 +1824,14 @@ outbox_from_row(struct store *h, const struct sres *res, size_t r,
 	int	i;
 
 	memset(ob, 0, sizeof(*ob));
-	if (cell_copy(h, res, r, 0, ob->id, sizeof(ob->id), "id") == -1 ||
-	    cell_copy(h, res, r, 1, ob->case_id, sizeof(ob->case_id),
+	if (store_cell_copy(h, res, r, 0, ob->id, sizeof(ob->id), "id") == -1 ||
+	    store_cell_copy(h, res, r, 1, ob->case_id, sizeof(ob->case_id),
 	    "case_id") == -1 ||
-	    cell_copy(h, res, r, 2, ob->event, sizeof(ob->event),
+	    store_cell_copy(h, res, r, 2, ob->event, sizeof(ob->event),
 	    "event") == -1 ||
-	    cell_copy(h, res, r, 3, ob->url, sizeof(ob->url), "url") == -1 ||
-	    cell_copy(h, res, r, 7, ob->lease_token, sizeof(ob->lease_token),
-	    "lease_token") == -1)
+	    store_cell_copy(h, res, r, 3, ob->url, sizeof(ob->url), "url") == -1
+	    || store_cell_copy(h, res, r, 7, ob->lease_token,
+	    sizeof(ob->lease_token), "lease_token") == -1)
 		return (-1);
 	ob->state = STORE_OUTBOX_STATE_COUNT;
 	for (i = 0; i < STORE_OUTBOX_STATE_COUNT; i++) {
@@ -1845,19 +1842,19 @@ outbox_from_row(struct store *h, const struct sres *res, size_t r,
 	if (ob->state == STORE_OUTBOX_STATE_COUNT)
 		return (store_fail(h, STORE_INTERNAL, "webhook %s has an "
 		    "unknown state", ob->id));
-	ob->attempts = (int)cell_int(res, r, 5);
-	ob->next_attempt_at = cell_int(res, r, 6);
-	ob->lease_expires_at = cell_int(res, r, 8);
-	ob->created_at = cell_int(res, r, 9);
-	ob->delivered_at = cell_int(res, r, 10);
-	if ((ob->payload = cell_dup(h, res, r, 11)) == NULL)
+	ob->attempts = (int)store_cell_int(res, r, 5);
+	ob->next_attempt_at = store_cell_int(res, r, 6);
+	ob->lease_expires_at = store_cell_int(res, r, 8);
+	ob->created_at = store_cell_int(res, r, 9);
+	ob->delivered_at = store_cell_int(res, r, 10);
+	if ((ob->payload = store_cell_dup(h, res, r, 11)) == NULL)
 		return (-1);
 	return (0);
 }
 
 /* Copies a text cell; NULL reads as "".  Too long is a schema problem. */
-static int
-cell_copy(struct store *h, const struct sres *res, size_t r, size_t col,
+int
+store_cell_copy(struct store *h, const struct sres *res, size_t r, size_t col,
     char *dst, size_t dstlen, const char *what)
 {
 	const struct scell	*c;
@@ -1874,8 +1871,8 @@ cell_copy(struct store *h, const struct sres *res, size_t r, size_t col,
 	return (0);
 }
 
-static int64_t
-cell_int(const struct sres *res, size_t r, size_t col)
+int64_t
+store_cell_int(const struct sres *res, size_t r, size_t col)
 {
 	const struct scell	*c;
 
@@ -1885,8 +1882,8 @@ cell_int(const struct sres *res, size_t r, size_t col)
 	return (strtoll(c->p, NULL, 10));
 }
 
-static char *
-cell_dup(struct store *h, const struct sres *res, size_t r, size_t col)
+char *
+store_cell_dup(struct store *h, const struct sres *res, size_t r, size_t col)
 {
 	const struct scell	*c;
 	char			*p;
@@ -1902,8 +1899,8 @@ cell_dup(struct store *h, const struct sres *res, size_t r, size_t col)
 }
 
 /* A malformed id cannot exist: it is simply not found. */
-static int
-check_id(struct store *h, const char *id)
+int
+store_check_id(struct store *h, const char *id)
 {
 	size_t	i;
 
@@ -1934,8 +1931,8 @@ check_hex64(struct store *h, const char *s, const char *what)
 	return (0);
 }
 
-static int
-check_text(struct store *h, const char *s, size_t max, const char *what)
+int
+store_check_text(struct store *h, const char *s, size_t max, const char *what)
 {
 	size_t	len;
 
@@ -1948,8 +1945,8 @@ check_text(struct store *h, const char *s, size_t max, const char *what)
 	return (0);
 }
 
-static int
-new_id(struct store *h, char *out)
+int
+store_new_id(struct store *h, char *out)
 {
 	unsigned char	raw[STORE_ID_LEN / 2];
 
@@ -1969,10 +1966,10 @@ lease_lost(struct store *h, const char *table, const char *id,
 	char		sql[64];
 	size_t		n;
 
-	p[0] = sv_text(id);
+	p[0] = store_sv_text(id);
 	(void)snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = $1",
 	    table);
-	if (q(h, sql, p, 1, &res, NULL) == -1)
+	if (store_q(h, sql, p, 1, &res, NULL) == -1)
 		return (-1);
 	n = res.nrows;
 	store_res_free(&res);
@@ -2099,16 +2096,17 @@ migration_apply(struct store *h, const char *dir, const struct migration *m,
 	(void)sodium_bin2hex(sum, sizeof(sum), md, sizeof(md));
 
 	ret = -1;
-	p[0] = sv_int(m->version);
-	p[1] = sv_text(m->name);
-	p[2] = sv_text(sum);
-	p[3] = sv_int(store_now_ms());
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_int(m->version);
+	p[1] = store_sv_text(m->name);
+	p[2] = store_sv_text(sum);
+	p[3] = store_sv_int(store_now_ms());
+	if (store_tx_begin(h) == -1)
 		goto cleanup;
 	if (h->be->lock(h, LOCK_MIGRATE) == -1 ||
-	    q(h, "SELECT sha256 FROM schema_migrations WHERE version = $1",
-	    p, 1, &res, NULL) == -1) {
-		(void)tx_abort(h);
+	    store_q(h,
+	    "SELECT sha256 FROM schema_migrations WHERE version = $1", p, 1,
+	    &res, NULL) == -1) {
+		(void)store_tx_abort(h);
 		goto cleanup;
 	}
 	if (res.nrows == 1) {
@@ -2116,24 +2114,24 @@ migration_apply(struct store *h, const char *dir, const struct migration *m,
 			(void)store_fail(h, STORE_INVALID, "migrate: %s was "
 			    "changed after it was applied", m->name);
 			store_res_free(&res);
-			(void)tx_abort(h);
+			(void)store_tx_abort(h);
 			goto cleanup;
 		}
 		store_res_free(&res);
-		ret = tx_commit(h);
+		ret = store_tx_commit(h);
 		goto cleanup;
 	}
 	store_res_free(&res);
 	if (h->be->script(h, text) == -1 ||
-	    q(h, "INSERT INTO schema_migrations (version, name, sha256, "
+	    store_q(h, "INSERT INTO schema_migrations (version, name, sha256, "
 	    "applied_at) VALUES ($1, $2, $3, $4)", p, 4, NULL, NULL) == -1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		/* Name the file; keep the engine's message after it. */
 		memcpy(msg, h->err, sizeof(msg));
 		(void)store_fail(h, h->code, "migrate: %s: %s", m->name, msg);
 		goto cleanup;
 	}
-	if (tx_commit(h) == -1)
+	if (store_tx_commit(h) == -1)
 		goto cleanup;
 	(*count)++;
 	ret = 0;
@@ -2226,10 +2224,11 @@ store_case_find_by_order(struct store *h, const char *order_ref,
 	int		ret;
 
 	memset(out, 0, sizeof(*out));
-	if (check_text(h, order_ref, STORE_ORDER_REF_MAX, "order_ref") == -1)
+	if (store_check_text(h, order_ref, STORE_ORDER_REF_MAX, "order_ref") ==
+	    -1)
 		return (-1);
-	p[0] = sv_text(order_ref);
-	if (q(h, "SELECT " CASE_COLS " FROM cases WHERE order_ref = $1 "
+	p[0] = store_sv_text(order_ref);
+	if (store_q(h, "SELECT " CASE_COLS " FROM cases WHERE order_ref = $1 "
 	    "ORDER BY CASE WHEN state = 'APPROVED' THEN 0 ELSE 1 END, "
 	    "created_at DESC, id LIMIT 1", p, 1, &res, NULL) == -1)
 		return (-1);
@@ -2251,10 +2250,12 @@ store_delivery_get(struct store *h, const char *order_ref,
 	int			 ret, i;
 
 	memset(out, 0, sizeof(*out));
-	if (check_text(h, order_ref, STORE_ORDER_REF_MAX, "order_ref") == -1)
+	if (store_check_text(h, order_ref, STORE_ORDER_REF_MAX, "order_ref") ==
+	    -1)
 		return (-1);
-	p[0] = sv_text(order_ref);
-	if (q(h, "SELECT order_ref, case_id, state, attempts, last_result, "
+	p[0] = store_sv_text(order_ref);
+	if (store_q(h,
+	    "SELECT order_ref, case_id, state, attempts, last_result, "
 	    "last_courier, created_at, updated_at, confirmed_at, "
 	    "last_reasons FROM delivery_confirmations WHERE order_ref = $1",
 	    p, 1, &res, NULL) == -1)
@@ -2265,11 +2266,10 @@ store_delivery_get(struct store *h, const char *order_ref,
 		    "for this order"));
 	}
 	ret = -1;
-	if (cell_copy(h, &res, 0, 0, out->order_ref, sizeof(out->order_ref),
-	    "order_ref") == -1 ||
-	    cell_copy(h, &res, 0, 1, out->case_id, sizeof(out->case_id),
-	    "case_id") == -1 ||
-	    cell_copy(h, &res, 0, 5, out->last_courier,
+	if (store_cell_copy(h, &res, 0, 0, out->order_ref,
+	    sizeof(out->order_ref), "order_ref") == -1 || store_cell_copy(h,
+	    &res, 0, 1, out->case_id, sizeof(out->case_id), "case_id") == -1
+	    || store_cell_copy(h, &res, 0, 5, out->last_courier,
 	    sizeof(out->last_courier), "last_courier") == -1)
 		goto cleanup;
 	if ((i = name_index(delivery_state_names, STORE_DELIVERY_STATE_COUNT,
@@ -2279,7 +2279,7 @@ store_delivery_get(struct store *h, const char *order_ref,
 		goto cleanup;
 	}
 	out->state = (enum store_delivery_state)i;
-	out->attempts = (int)cell_int(&res, 0, 3);
+	out->attempts = (int)store_cell_int(&res, 0, 3);
 	c = store_res_cell(&res, 0, 4);
 	if (!c->null) {
 		if ((i = name_index(delivery_result_names,
@@ -2291,11 +2291,11 @@ store_delivery_get(struct store *h, const char *order_ref,
 		out->has_result = 1;
 		out->last_result = (enum store_delivery_result)i;
 	}
-	out->created_at = cell_int(&res, 0, 6);
-	out->updated_at = cell_int(&res, 0, 7);
-	out->confirmed_at = cell_int(&res, 0, 8);
+	out->created_at = store_cell_int(&res, 0, 6);
+	out->updated_at = store_cell_int(&res, 0, 7);
+	out->confirmed_at = store_cell_int(&res, 0, 8);
 	if (!store_res_cell(&res, 0, 9)->null &&
-	    (out->last_reasons = cell_dup(h, &res, 0, 9)) == NULL)
+	    (out->last_reasons = store_cell_dup(h, &res, 0, 9)) == NULL)
 		goto cleanup;
 	ret = 0;
 
@@ -2326,38 +2326,39 @@ store_delivery_record(struct store *h, const struct store_delivery_attempt *a,
 	if (a == NULL || (unsigned)a->result >= STORE_DELIVERY_RESULT_COUNT ||
 	    expected_attempts < 0)
 		return (store_fail(h, STORE_INVALID, "delivery: bad attempt"));
-	if (check_text(h, a->order_ref, STORE_ORDER_REF_MAX,
-	    "order_ref") == -1 || check_id(h, a->case_id) == -1 ||
-	    check_text(h, a->courier_id, STORE_CLIENT_MAX,
+	if (store_check_text(h, a->order_ref, STORE_ORDER_REF_MAX,
+	    "order_ref") == -1 || store_check_id(h, a->case_id) == -1 ||
+	    store_check_text(h, a->courier_id, STORE_CLIENT_MAX,
 	    "courier_id") == -1 ||
-	    check_text(h, a->figures, SIZE_MAX, "figures") == -1 ||
-	    check_text(h, a->reasons, SIZE_MAX, "reasons") == -1 ||
+	    store_check_text(h, a->figures, SIZE_MAX, "figures") == -1 ||
+	    store_check_text(h, a->reasons, SIZE_MAX, "reasons") == -1 ||
 	    ob == NULL ||
-	    check_text(h, ob->event, STORE_EVENT_MAX, "event") == -1 ||
-	    check_text(h, ob->url, STORE_URL_MAX, "url") == -1 ||
-	    check_text(h, ob->payload, SIZE_MAX, "payload") == -1)
+	    store_check_text(h, ob->event, STORE_EVENT_MAX, "event") == -1 ||
+	    store_check_text(h, ob->url, STORE_URL_MAX, "url") == -1 ||
+	    store_check_text(h, ob->payload, SIZE_MAX, "payload") == -1)
 		return (-1);
-	if (new_id(h, aid) == -1 || new_id(h, oid) == -1)
+	if (store_new_id(h, aid) == -1 || store_new_id(h, oid) == -1)
 		return (-1);
 	to = delivery_state_after[a->result];
 
-	p[0] = sv_text(a->order_ref);
-	p[1] = sv_text(a->case_id);
-	p[2] = sv_int(now);
-	p[3] = sv_int(expected_attempts);
-	p[4] = sv_text(delivery_state_names[to]);
-	p[5] = sv_text(delivery_result_names[a->result]);
-	p[6] = sv_text(a->reasons);
-	p[7] = sv_text(a->courier_id);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(a->order_ref);
+	p[1] = store_sv_text(a->case_id);
+	p[2] = store_sv_int(now);
+	p[3] = store_sv_int(expected_attempts);
+	p[4] = store_sv_text(delivery_state_names[to]);
+	p[5] = store_sv_text(delivery_result_names[a->result]);
+	p[6] = store_sv_text(a->reasons);
+	p[7] = store_sv_text(a->courier_id);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "INSERT INTO delivery_confirmations (order_ref, case_id, "
+	if (store_q(h,
+	    "INSERT INTO delivery_confirmations (order_ref, case_id, "
 	    "state, attempts, created_at, updated_at) VALUES ($1, $2, 'OPEN', "
 	    "0, $3, $3) ON CONFLICT (order_ref) DO NOTHING", p, 3, NULL,
 	    NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	/* The compare-and-set: still open, nobody counted in between. */
-	if (q(h, to == STORE_DELIVERY_CONFIRMED ?
+	if (store_q(h, to == STORE_DELIVERY_CONFIRMED ?
 	    "UPDATE delivery_confirmations SET attempts = attempts + 1, "
 	    "state = $5, last_result = $6, last_reasons = $7, "
 	    "last_courier = $8, updated_at = $3, case_id = $2, "
@@ -2368,39 +2369,39 @@ store_delivery_record(struct store *h, const struct store_delivery_attempt *a,
 	    "last_courier = $8, updated_at = $3, case_id = $2 "
 	    "WHERE order_ref = $1 AND state = 'OPEN' AND attempts = $4",
 	    p, 8, NULL, &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "delivery: no longer "
 		    "open, or another attempt was counted"));
 	}
 
-	p[0] = sv_text(oid);
-	p[1] = sv_text(a->case_id);
-	p[2] = sv_text(ob->event);
-	p[3] = sv_text(ob->url);
-	p[4] = sv_text(ob->payload);
-	p[5] = sv_int(now);
-	if (q(h, "INSERT INTO outbox (id, case_id, event, url, payload, "
+	p[0] = store_sv_text(oid);
+	p[1] = store_sv_text(a->case_id);
+	p[2] = store_sv_text(ob->event);
+	p[3] = store_sv_text(ob->url);
+	p[4] = store_sv_text(ob->payload);
+	p[5] = store_sv_int(now);
+	if (store_q(h, "INSERT INTO outbox (id, case_id, event, url, payload, "
 	    "state, attempts, next_attempt_at, created_at) VALUES ($1, $2, "
 	    "$3, $4, $5, 'PENDING', 0, $6, $6)", p, 6, NULL, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 
-	p[0] = sv_text(aid);
-	p[1] = sv_text(a->order_ref);
-	p[2] = sv_int(expected_attempts + 1);
-	p[3] = sv_text(a->case_id);
-	p[4] = sv_text(a->courier_id);
-	p[5] = sv_text(delivery_result_names[a->result]);
-	p[6] = sv_text(a->figures);
-	p[7] = sv_text(a->reasons);
-	p[8] = sv_text(oid);
-	p[9] = sv_int(now);
-	if (q(h, "INSERT INTO delivery_attempts (id, order_ref, attempt, "
+	p[0] = store_sv_text(aid);
+	p[1] = store_sv_text(a->order_ref);
+	p[2] = store_sv_int(expected_attempts + 1);
+	p[3] = store_sv_text(a->case_id);
+	p[4] = store_sv_text(a->courier_id);
+	p[5] = store_sv_text(delivery_result_names[a->result]);
+	p[6] = store_sv_text(a->figures);
+	p[7] = store_sv_text(a->reasons);
+	p[8] = store_sv_text(oid);
+	p[9] = store_sv_int(now);
+	if (store_q(h, "INSERT INTO delivery_attempts (id, order_ref, attempt, "
 	    "case_id, courier_id, result, figures, reasons, outbox_id, "
 	    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
 	    p, 10, NULL, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 
 	(void)snprintf(actor, sizeof(actor), "courier:%s", a->courier_id);
 	(void)snprintf(detail, sizeof(detail), "{\"attempt_id\":\"%s\","
@@ -2409,8 +2410,8 @@ store_delivery_record(struct store *h, const struct store_delivery_attempt *a,
 	    delivery_state_names[to]);
 	if (audit_append_tx(h, a->case_id, actor, delivery_events[a->result],
 	    detail, now) == -1)
-		return (tx_abort(h));
-	if (tx_commit(h) == -1)
+		return (store_tx_abort(h));
+	if (store_tx_commit(h) == -1)
 		return (-1);
 	if (attempt_no != NULL)
 		*attempt_no = expected_attempts + 1;
@@ -2432,11 +2433,12 @@ store_face_get(struct store *h, const char *case_id, float *emb,
 	if (emb == NULL || dims == 0 || dims > STORE_FACE_DIMS_MAX)
 		return (store_fail(h, STORE_INVALID, "face: %zu dimensions",
 		    dims));
-	if (check_id(h, case_id) == -1)
+	if (store_check_id(h, case_id) == -1)
 		return (-1);
-	p[0] = sv_text(case_id);
-	if (q(h, "SELECT dims, embedding FROM case_faces WHERE case_id = $1",
-	    p, 1, &res, NULL) == -1)
+	p[0] = store_sv_text(case_id);
+	if (store_q(h,
+	    "SELECT dims, embedding FROM case_faces WHERE case_id = $1", p, 1,
+	    &res, NULL) == -1)
 		return (-1);
 	ret = 0;
 	if (res.nrows == 0) {
@@ -2445,7 +2447,7 @@ store_face_get(struct store *h, const char *case_id, float *emb,
 		goto cleanup;
 	}
 	c = store_res_cell(&res, 0, 1);
-	if ((size_t)cell_int(&res, 0, 0) != dims || c->null ||
+	if ((size_t)store_cell_int(&res, 0, 0) != dims || c->null ||
 	    c->len != dims * 4) {
 		ret = store_fail(h, STORE_INTERNAL, "stored face has another "
 		    "size");

@@ -94,6 +94,36 @@ int	store_audit_append_tx(struct store *, const char *case_id,
 	    const char *actor, const char *event, const char *detail,
 	    int64_t now);
 
+/*
+ * The helpers every store file shares (store.c, store_review.c and the
+ * rest): parameters, one statement, transactions, cells, checks.
+ */
+struct sval	store_sv_text(const char *);	/* NULL binds NULL */
+struct sval	store_sv_int(int64_t);
+struct sval	store_sv_blob(const void *, size_t);
+/* One statement; res (may be NULL) gets the rows, changes the count. */
+int	store_q(struct store *, const char *sql, const struct sval *,
+	    size_t nparams, struct sres *res, int64_t *changes);
+int	store_tx_begin(struct store *);
+int	store_tx_commit(struct store *);
+/* Rolls back, keeping the error that caused it; returns -1. */
+int	store_tx_abort(struct store *);
+/* An integer cell; NULL reads as 0. */
+int64_t	store_cell_int(const struct sres *, size_t row, size_t col);
+/* A text cell copied whole into dst, or STORE_INTERNAL naming what. */
+int	store_cell_copy(struct store *, const struct sres *, size_t row,
+	    size_t col, char *dst, size_t dstlen, const char *what);
+/* A text cell in new memory (NULL cell: NULL, no error). */
+char	*store_cell_dup(struct store *, const struct sres *, size_t row,
+	    size_t col);
+/* 32 lowercase hex characters, else STORE_NOT_FOUND. */
+int	store_check_id(struct store *, const char *);
+/* Not NULL, shorter than max, else STORE_INVALID naming what. */
+int	store_check_text(struct store *, const char *, size_t max,
+	    const char *what);
+/* A new random id of STORE_ID_LEN hex characters. */
+int	store_new_id(struct store *, char *);
+
 void	store_res_free(struct sres *);
 const struct scell	*store_res_cell(const struct sres *, size_t row,
 			    size_t col);

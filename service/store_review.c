@@ -23,16 +23,8 @@ static const char *const role_names[STORE_ROLE_COUNT] = {
 	"reviewer", "supervisor", "auditor",
 };
 
-static struct sval	sv_text(const char *);
-static struct sval	sv_int(int64_t);
-static int	q(struct store *, const char *, const struct sval *, size_t,
-		    struct sres *, int64_t *);
-static int	tx_begin(struct store *);
-static int	tx_abort(struct store *);
-static int64_t	cell_int(const struct sres *, size_t, size_t);
 static void	cell_copy(const struct sres *, size_t, size_t, char *,
 		    size_t);
-static int	check_id(struct store *, const char *);
 static int	check_name(struct store *, const char *);
 static void	actor_of(const char *, char *, size_t);
 static int	reviewer_from_row(const struct sres *, size_t,
@@ -99,30 +91,30 @@ store_reviewer_add(struct store *h, const char *name, enum store_role role,
 	    *pwhash == '\0' || strlen(pwhash) >= STORE_PWHASH_MAX)
 		return (store_fail(h, STORE_INVALID, "reviewer: bad role or "
 		    "password hash"));
-	p[0] = sv_text(name);
-	p[1] = sv_text(role_names[role]);
-	p[2] = sv_text(pwhash);
-	p[3] = sv_int(now);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(name);
+	p[1] = store_sv_text(role_names[role]);
+	p[2] = store_sv_text(pwhash);
+	p[3] = store_sv_int(now);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "SELECT 1 FROM reviewers WHERE name = $1", p, 1, &res,
+	if (store_q(h, "SELECT 1 FROM reviewers WHERE name = $1", p, 1, &res,
 	    NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	n = res.nrows;
 	store_res_free(&res);
 	if (n != 0) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "reviewer already "
 		    "exists"));
 	}
 	(void)snprintf(detail, sizeof(detail), "{\"reviewer\":\"%s\","
 	    "\"role\":\"%s\"}", name, role_names[role]);
-	if (q(h, "INSERT INTO reviewers (name, role, pwhash, disabled, "
+	if (store_q(h, "INSERT INTO reviewers (name, role, pwhash, disabled, "
 	    "failed_logins, locked_until, created_at, updated_at) VALUES "
 	    "($1, $2, $3, 0, 0, 0, $4, $4)", p, 4, NULL, NULL) == -1 ||
 	    store_audit_append_tx(h, NULL, actor, "reviewer.added", detail,
 	    now) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	return (h->be->commit(h));
 }
 
@@ -140,9 +132,10 @@ store_reviewer_get(struct store *h, const char *name,
 	memset(out, 0, sizeof(*out));
 	if (check_name(h, name) == -1)
 		return (-1);
-	p[0] = sv_text(name);
-	if (q(h, "SELECT " REVIEWER_COLS " FROM reviewers WHERE name = $1",
-	    p, 1, &res, NULL) == -1)
+	p[0] = store_sv_text(name);
+	if (store_q(h,
+	    "SELECT " REVIEWER_COLS " FROM reviewers WHERE name = $1", p, 1,
+	    &res, NULL) == -1)
 		return (-1);
 	if (res.nrows == 0) {
 		store_res_free(&res);
@@ -163,7 +156,7 @@ store_reviewer_list(struct store *h, struct store_reviewer *out,
 	size_t		i;
 
 	*n = 0;
-	if (q(h, "SELECT " REVIEWER_COLS " FROM reviewers ORDER BY name",
+	if (store_q(h, "SELECT " REVIEWER_COLS " FROM reviewers ORDER BY name",
 	    NULL, 0, &res, NULL) == -1)
 		return (-1);
 	for (i = 0; i < res.nrows && i < max; i++) {
@@ -188,26 +181,27 @@ store_reviewer_disable(struct store *h, const char *name, int disabled,
 
 	if (check_name(h, name) == -1)
 		return (-1);
-	p[0] = sv_text(name);
-	p[1] = sv_int(disabled ? 1 : 0);
-	p[2] = sv_int(now);
+	p[0] = store_sv_text(name);
+	p[1] = store_sv_int(disabled ? 1 : 0);
+	p[2] = store_sv_int(now);
 	(void)snprintf(detail, sizeof(detail), "{\"reviewer\":\"%s\"}", name);
-	if (tx_begin(h) == -1)
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "UPDATE reviewers SET disabled = $2, updated_at = $3 WHERE "
+	if (store_q(h,
+	    "UPDATE reviewers SET disabled = $2, updated_at = $3 WHERE "
 	    "name = $1", p, 3, NULL, &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "no such reviewer"));
 	}
-	if ((disabled && q(h, "DELETE FROM review_sessions WHERE "
+	if ((disabled && store_q(h, "DELETE FROM review_sessions WHERE "
 	    "reviewer = $1", p, 1, NULL, NULL) == -1) ||
-	    (disabled && q(h, "DELETE FROM review_claims WHERE "
+	    (disabled && store_q(h, "DELETE FROM review_claims WHERE "
 	    "reviewer = $1", p, 1, NULL, NULL) == -1) ||
 	    store_audit_append_tx(h, NULL, actor, disabled ?
 	    "reviewer.disabled" : "reviewer.enabled", detail, now) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	return (h->be->commit(h));
 }
 
@@ -225,25 +219,25 @@ store_reviewer_reset(struct store *h, const char *name, const char *pwhash,
 	    strlen(pwhash) >= STORE_PWHASH_MAX)
 		return (store_fail(h, STORE_INVALID, "reviewer: bad password "
 		    "hash"));
-	p[0] = sv_text(name);
-	p[1] = sv_text(pwhash);
-	p[2] = sv_int(now);
+	p[0] = store_sv_text(name);
+	p[1] = store_sv_text(pwhash);
+	p[2] = store_sv_int(now);
 	(void)snprintf(detail, sizeof(detail), "{\"reviewer\":\"%s\"}", name);
-	if (tx_begin(h) == -1)
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "UPDATE reviewers SET pwhash = $2, failed_logins = 0, "
+	if (store_q(h, "UPDATE reviewers SET pwhash = $2, failed_logins = 0, "
 	    "locked_until = 0, updated_at = $3 WHERE name = $1", p, 3, NULL,
 	    &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "no such reviewer"));
 	}
-	if (q(h, "DELETE FROM review_sessions WHERE reviewer = $1", p, 1,
+	if (store_q(h, "DELETE FROM review_sessions WHERE reviewer = $1", p, 1,
 	    NULL, NULL) == -1 ||
 	    store_audit_append_tx(h, NULL, actor, "reviewer.reset", detail,
 	    now) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	return (h->be->commit(h));
 }
 
@@ -260,44 +254,44 @@ store_reviewer_login_failed(struct store *h, const char *name,
 		*locked = 0;
 	if (check_name(h, name) == -1)
 		return (-1);
-	p[0] = sv_text(name);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(name);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "SELECT failed_logins FROM reviewers WHERE name = $1", p, 1,
-	    &res, NULL) == -1)
-		return (tx_abort(h));
+	if (store_q(h, "SELECT failed_logins FROM reviewers WHERE name = $1", p,
+	    1, &res, NULL) == -1)
+		return (store_tx_abort(h));
 	if (res.nrows == 0) {
 		store_res_free(&res);
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "no such reviewer"));
 	}
-	failed = cell_int(&res, 0, 0) + 1;
+	failed = store_cell_int(&res, 0, 0) + 1;
 	store_res_free(&res);
 	actor_of(name, actor, sizeof(actor));
-	p[1] = sv_int(now);
+	p[1] = store_sv_int(now);
 	if (max_failures > 0 && failed >= max_failures) {
-		p[2] = sv_int(now + lock_ms);
+		p[2] = store_sv_int(now + lock_ms);
 		(void)snprintf(detail, sizeof(detail), "{\"reviewer\":\"%s\","
 		    "\"failures\":%lld,\"locked_until\":%lld}", name,
 		    (long long)failed, (long long)(now + lock_ms));
-		if (q(h, "UPDATE reviewers SET failed_logins = 0, "
+		if (store_q(h, "UPDATE reviewers SET failed_logins = 0, "
 		    "locked_until = $3, updated_at = $2 WHERE name = $1", p, 3,
 		    NULL, NULL) == -1 ||
 		    store_audit_append_tx(h, NULL, actor, "review.locked",
 		    detail, now) == -1)
-			return (tx_abort(h));
+			return (store_tx_abort(h));
 		if (locked != NULL)
 			*locked = 1;
 	} else {
-		p[2] = sv_int(failed);
+		p[2] = store_sv_int(failed);
 		(void)snprintf(detail, sizeof(detail), "{\"reviewer\":\"%s\","
 		    "\"failures\":%lld}", name, (long long)failed);
-		if (q(h, "UPDATE reviewers SET failed_logins = $3, "
+		if (store_q(h, "UPDATE reviewers SET failed_logins = $3, "
 		    "updated_at = $2 WHERE name = $1", p, 3, NULL,
 		    NULL) == -1 ||
 		    store_audit_append_tx(h, NULL, actor,
 		    "review.login_failed", detail, now) == -1)
-			return (tx_abort(h));
+			return (store_tx_abort(h));
 	}
 	return (h->be->commit(h));
 }
@@ -317,27 +311,28 @@ store_reviewer_login_ok(struct store *h, const char *name,
 	    strlen(csrf) != STORE_CSRF_HEX_LEN)
 		return (store_fail(h, STORE_INVALID, "session: bad hash or "
 		    "token"));
-	p[0] = sv_text(name);
-	p[1] = sv_int(now);
-	p[2] = sv_text(session_hash);
-	p[3] = sv_text(csrf);
+	p[0] = store_sv_text(name);
+	p[1] = store_sv_int(now);
+	p[2] = store_sv_text(session_hash);
+	p[3] = store_sv_text(csrf);
 	actor_of(name, actor, sizeof(actor));
 	(void)snprintf(detail, sizeof(detail), "{\"reviewer\":\"%s\"}", name);
-	if (tx_begin(h) == -1)
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "UPDATE reviewers SET failed_logins = 0, updated_at = $2 "
+	if (store_q(h,
+	    "UPDATE reviewers SET failed_logins = 0, updated_at = $2 "
 	    "WHERE name = $1 AND disabled = 0", p, 2, NULL, &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "no such reviewer"));
 	}
-	if (q(h, "INSERT INTO review_sessions (id_hash, reviewer, csrf, "
+	if (store_q(h, "INSERT INTO review_sessions (id_hash, reviewer, csrf, "
 	    "created_at, last_seen) VALUES ($3, $1, $4, $2, $2)", p, 4, NULL,
 	    NULL) == -1 ||
 	    store_audit_append_tx(h, NULL, actor, "review.login", detail,
 	    now) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	return (h->be->commit(h));
 }
 
@@ -358,8 +353,8 @@ store_session_get(struct store *h, const char *session_hash, int64_t idle_ms,
 	if (session_hash == NULL || strlen(session_hash) !=
 	    STORE_HASH_HEX_LEN)
 		return (store_fail(h, STORE_NOT_FOUND, "no such session"));
-	p[0] = sv_text(session_hash);
-	if (q(h, "SELECT s.reviewer, r.role, s.csrf, s.created_at, "
+	p[0] = store_sv_text(session_hash);
+	if (store_q(h, "SELECT s.reviewer, r.role, s.csrf, s.created_at, "
 	    "s.last_seen, r.disabled FROM review_sessions s JOIN reviewers r "
 	    "ON r.name = s.reviewer WHERE s.id_hash = $1", p, 1, &res,
 	    NULL) == -1)
@@ -372,21 +367,22 @@ store_session_get(struct store *h, const char *session_hash, int64_t idle_ms,
 	live = store_role_parse(store_res_cell(&res, 0, 1)->p,
 	    &out->role) == 0;
 	cell_copy(&res, 0, 2, out->csrf, sizeof(out->csrf));
-	created = cell_int(&res, 0, 3);
-	seen = cell_int(&res, 0, 4);
-	disabled = cell_int(&res, 0, 5) != 0;
+	created = store_cell_int(&res, 0, 3);
+	seen = store_cell_int(&res, 0, 4);
+	disabled = store_cell_int(&res, 0, 5) != 0;
 	store_res_free(&res);
 	out->created_at = created;
 	out->last_seen = now;
 	if (!live || disabled || now - seen >= idle_ms ||
 	    now - created >= absolute_ms) {
-		(void)q(h, "DELETE FROM review_sessions WHERE id_hash = $1",
-		    p, 1, NULL, NULL);
+		(void)store_q(h,
+		    "DELETE FROM review_sessions WHERE id_hash = $1", p, 1,
+		    NULL, NULL);
 		memset(out, 0, sizeof(*out));
 		return (store_fail(h, STORE_NOT_FOUND, "session expired"));
 	}
-	p[1] = sv_int(now);
-	if (q(h, "UPDATE review_sessions SET last_seen = $2 WHERE "
+	p[1] = store_sv_int(now);
+	if (store_q(h, "UPDATE review_sessions SET last_seen = $2 WHERE "
 	    "id_hash = $1", p, 2, NULL, NULL) == -1)
 		return (-1);
 	return (0);
@@ -403,26 +399,27 @@ store_session_delete(struct store *h, const char *session_hash, int64_t now)
 	if (session_hash == NULL || strlen(session_hash) !=
 	    STORE_HASH_HEX_LEN)
 		return (store_fail(h, STORE_NOT_FOUND, "no such session"));
-	p[0] = sv_text(session_hash);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(session_hash);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "SELECT reviewer FROM review_sessions WHERE id_hash = $1",
-	    p, 1, &res, NULL) == -1)
-		return (tx_abort(h));
+	if (store_q(h,
+	    "SELECT reviewer FROM review_sessions WHERE id_hash = $1", p, 1,
+	    &res, NULL) == -1)
+		return (store_tx_abort(h));
 	if (res.nrows == 0) {
 		store_res_free(&res);
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "no such session"));
 	}
 	cell_copy(&res, 0, 0, name, sizeof(name));
 	store_res_free(&res);
 	actor_of(name, actor, sizeof(actor));
 	(void)snprintf(detail, sizeof(detail), "{\"reviewer\":\"%s\"}", name);
-	if (q(h, "DELETE FROM review_sessions WHERE id_hash = $1", p, 1,
+	if (store_q(h, "DELETE FROM review_sessions WHERE id_hash = $1", p, 1,
 	    NULL, NULL) == -1 ||
 	    store_audit_append_tx(h, NULL, actor, "review.logout", detail,
 	    now) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	return (h->be->commit(h));
 }
 
@@ -456,12 +453,13 @@ store_review_queue(struct store *h, const char *reason, const char *channel,
 		(void)snprintf(like, sizeof(like), "%%\"code\":\"%s\"%%",
 		    reason);
 	}
-	p[0] = sv_int(now);
-	p[1] = sv_text(like[0] != '\0' ? like : NULL);
-	p[2] = sv_text(channel != NULL && *channel != '\0' ? channel : NULL);
-	p[3] = sv_int((int64_t)limit);
+	p[0] = store_sv_int(now);
+	p[1] = store_sv_text(like[0] != '\0' ? like : NULL);
+	p[2] = store_sv_text(channel != NULL && *channel !=
+	    '\0' ? channel : NULL);
+	p[3] = store_sv_int((int64_t)limit);
 	/* The reasons JSON is written by verify.c without spaces. */
-	if (q(h, "SELECT c.id, c.order_ref, c.channel, c.decided_at, "
+	if (store_q(h, "SELECT c.id, c.order_ref, c.channel, c.decided_at, "
 	    "c.reasons, k.reviewer, k.expires_at FROM cases c LEFT JOIN "
 	    "review_claims k ON k.case_id = c.id AND k.expires_at > $1 "
 	    "WHERE c.state = 'REVIEW' AND ($2 IS NULL OR c.reasons LIKE $2) "
@@ -482,7 +480,7 @@ store_review_queue(struct store *h, const char *reason, const char *channel,
 		    sizeof(items[i].order_ref));
 		cell_copy(&res, i, 2, items[i].channel,
 		    sizeof(items[i].channel));
-		items[i].since = cell_int(&res, i, 3);
+		items[i].since = store_cell_int(&res, i, 3);
 		c = store_res_cell(&res, i, 4);
 		if (!c->null && (items[i].reasons = strdup(c->p)) == NULL) {
 			store_review_items_free(items, i);
@@ -492,7 +490,7 @@ store_review_queue(struct store *h, const char *reason, const char *channel,
 		}
 		cell_copy(&res, i, 5, items[i].claimed_by,
 		    sizeof(items[i].claimed_by));
-		items[i].claim_expires_at = cell_int(&res, i, 6);
+		items[i].claim_expires_at = store_cell_int(&res, i, 6);
 	}
 	*out = items;
 	*n = res.nrows;
@@ -523,45 +521,45 @@ store_review_claim(struct store *h, const char *case_id, const char *reviewer,
 	int64_t		until;
 	size_t		n;
 
-	if (check_id(h, case_id) == -1 || check_name(h, reviewer) == -1)
+	if (store_check_id(h, case_id) == -1 || check_name(h, reviewer) == -1)
 		return (-1);
-	p[0] = sv_text(case_id);
-	p[1] = sv_text(reviewer);
-	p[2] = sv_int(now);
-	p[3] = sv_int(now + claim_ms);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_text(reviewer);
+	p[2] = store_sv_int(now);
+	p[3] = store_sv_int(now + claim_ms);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "SELECT 1 FROM cases WHERE id = $1 AND state = 'REVIEW'",
+	if (store_q(h, "SELECT 1 FROM cases WHERE id = $1 AND state = 'REVIEW'",
 	    p, 1, &res, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	n = res.nrows;
 	store_res_free(&res);
 	if (n == 0) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "the case is not in "
 		    "review"));
 	}
-	if (q(h, "SELECT reviewer, expires_at FROM review_claims WHERE "
+	if (store_q(h, "SELECT reviewer, expires_at FROM review_claims WHERE "
 	    "case_id = $1", p, 1, &res, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	holder[0] = '\0';
 	until = 0;
 	if (res.nrows == 1) {
 		cell_copy(&res, 0, 0, holder, sizeof(holder));
-		until = cell_int(&res, 0, 1);
+		until = store_cell_int(&res, 0, 1);
 	}
 	store_res_free(&res);
 	if (holder[0] != '\0' && until > now && strcmp(holder, reviewer) &&
 	    !take_over) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "claimed by another "
 		    "reviewer"));
 	}
-	if (q(h, "DELETE FROM review_claims WHERE case_id = $1", p, 1, NULL,
-	    NULL) == -1 ||
-	    q(h, "INSERT INTO review_claims (case_id, reviewer, claimed_at, "
+	if (store_q(h, "DELETE FROM review_claims WHERE case_id = $1", p, 1,
+	    NULL, NULL) == -1 || store_q(h,
+	    "INSERT INTO review_claims (case_id, reviewer, claimed_at, "
 	    "expires_at) VALUES ($1, $2, $3, $4)", p, 4, NULL, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	actor_of(reviewer, actor, sizeof(actor));
 	(void)snprintf(detail, sizeof(detail), "{\"expires_at\":%lld%s%s%s}",
 	    (long long)(now + claim_ms), holder[0] != '\0' &&
@@ -571,7 +569,7 @@ store_review_claim(struct store *h, const char *case_id, const char *reviewer,
 	    strcmp(holder, reviewer) ? "\"" : "");
 	if (store_audit_append_tx(h, case_id, actor, "review.claimed", detail,
 	    now) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (h->be->commit(h) == -1)
 		return (-1);
 	if (expires_at != NULL)
@@ -587,24 +585,24 @@ store_review_release(struct store *h, const char *case_id,
 	char		actor[STORE_OWNER_MAX];
 	int64_t		changes;
 
-	if (check_id(h, case_id) == -1 || check_name(h, reviewer) == -1)
+	if (store_check_id(h, case_id) == -1 || check_name(h, reviewer) == -1)
 		return (-1);
-	p[0] = sv_text(case_id);
-	p[1] = sv_text(reviewer);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_text(reviewer);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "DELETE FROM review_claims WHERE case_id = $1 AND "
+	if (store_q(h, "DELETE FROM review_claims WHERE case_id = $1 AND "
 	    "reviewer = $2", p, 2, NULL, &changes) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "no claim of this "
 		    "reviewer on the case"));
 	}
 	actor_of(reviewer, actor, sizeof(actor));
 	if (store_audit_append_tx(h, case_id, actor, "review.released", "{}",
 	    now) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	return (h->be->commit(h));
 }
 
@@ -617,11 +615,11 @@ store_review_claim_get(struct store *h, const char *case_id, int64_t now,
 
 	reviewer[0] = '\0';
 	*expires_at = 0;
-	if (check_id(h, case_id) == -1)
+	if (store_check_id(h, case_id) == -1)
 		return (-1);
-	p[0] = sv_text(case_id);
-	p[1] = sv_int(now);
-	if (q(h, "SELECT reviewer, expires_at FROM review_claims WHERE "
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_int(now);
+	if (store_q(h, "SELECT reviewer, expires_at FROM review_claims WHERE "
 	    "case_id = $1 AND expires_at > $2", p, 2, &res, NULL) == -1)
 		return (-1);
 	if (res.nrows == 0) {
@@ -629,7 +627,7 @@ store_review_claim_get(struct store *h, const char *case_id, int64_t now,
 		return (store_fail(h, STORE_NOT_FOUND, "no live claim"));
 	}
 	cell_copy(&res, 0, 0, reviewer, STORE_REVIEWER_NAME_MAX);
-	*expires_at = cell_int(&res, 0, 1);
+	*expires_at = store_cell_int(&res, 0, 1);
 	store_res_free(&res);
 	return (0);
 }
@@ -670,7 +668,8 @@ store_review_decide(struct store *h, const struct store_review_decision *d,
 	int64_t		 since, until, changes;
 	int		 match;
 
-	if (check_id(h, d->case_id) == -1 || check_name(h, d->reviewer) == -1)
+	if (store_check_id(h, d->case_id) == -1 || check_name(h, d->reviewer) ==
+	    -1)
 		return (-1);
 	if (d->to != STORE_STATE_APPROVED && d->to != STORE_STATE_REJECTED &&
 	    d->to != STORE_STATE_SUBMITTED)
@@ -690,110 +689,109 @@ store_review_decide(struct store *h, const struct store_review_decision *d,
 		    "needs its webhook and reasons"));
 	to = store_state_name(d->to);
 
-	p[0] = sv_text(d->case_id);
-	p[1] = sv_text(d->reviewer);
-	p[2] = sv_int(now);
-	if (tx_begin(h) == -1)
+	p[0] = store_sv_text(d->case_id);
+	p[1] = store_sv_text(d->reviewer);
+	p[2] = store_sv_int(now);
+	if (store_tx_begin(h) == -1)
 		return (-1);
-	if (q(h, "SELECT state, decision, decided_at FROM cases WHERE "
+	if (store_q(h, "SELECT state, decision, decided_at FROM cases WHERE "
 	    "id = $1", p, 1, &res, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	if (res.nrows == 0) {
 		store_res_free(&res);
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_NOT_FOUND, "case not found"));
 	}
 	if (strcmp(store_res_cell(&res, 0, 0)->p, "REVIEW")) {
 		store_res_free(&res);
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "the case is not in "
 		    "review (decided once)"));
 	}
 	decision = store_res_cell(&res, 0, 1)->null ? NULL :
 	    store_res_cell(&res, 0, 1)->p;
 	match = store_decision_upstream_match(decision);
-	since = cell_int(&res, 0, 2);
+	since = store_cell_int(&res, 0, 2);
 	store_res_free(&res);
 	/* Fail closed, here too: the console checks first to explain. */
 	if (d->to == STORE_STATE_APPROVED && !match) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_INVALID, "approve: the national ID "
 		    "check did not confirm the identity (no upstream MATCH)"));
 	}
-	if (q(h, "SELECT reviewer, expires_at FROM review_claims WHERE "
+	if (store_q(h, "SELECT reviewer, expires_at FROM review_claims WHERE "
 	    "case_id = $1", p, 1, &res, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	holder[0] = '\0';
 	until = 0;
 	if (res.nrows == 1) {
 		cell_copy(&res, 0, 0, holder, sizeof(holder));
-		until = cell_int(&res, 0, 1);
+		until = store_cell_int(&res, 0, 1);
 	}
 	store_res_free(&res);
 	if (strcmp(holder, d->reviewer) || until <= now) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "the case is not "
 		    "claimed by this reviewer (or the claim expired)"));
 	}
 
-	p[3] = sv_text(to);
+	p[3] = store_sv_text(to);
 	if (d->to == STORE_STATE_SUBMITTED) {
 		/* Back to the pipeline, with a fresh upstream deadline. */
-		if (q(h, "UPDATE cases SET state = 'SUBMITTED', "
+		if (store_q(h, "UPDATE cases SET state = 'SUBMITTED', "
 		    "submitted_at = $3, queued_at = $3, updated_at = $3 "
 		    "WHERE id = $1 AND state = 'REVIEW'", p, 3, NULL,
 		    &changes) == -1)
-			return (tx_abort(h));
+			return (store_tx_abort(h));
 	} else {
-		p[4] = sv_text(d->reasons_json);
-		if (q(h, "UPDATE cases SET state = $4, reasons = $5, "
+		p[4] = store_sv_text(d->reasons_json);
+		if (store_q(h, "UPDATE cases SET state = $4, reasons = $5, "
 		    "decided_at = $3, updated_at = $3 WHERE id = $1 AND "
 		    "state = 'REVIEW'", p, 5, NULL, &changes) == -1)
-			return (tx_abort(h));
+			return (store_tx_abort(h));
 	}
 	if (changes != 1) {
-		(void)tx_abort(h);
+		(void)store_tx_abort(h);
 		return (store_fail(h, STORE_CONFLICT, "the case left review"));
 	}
 	randombytes_buf(raw, sizeof(raw));
 	(void)sodium_bin2hex(did, sizeof(did), raw, sizeof(raw));
-	p[0] = sv_text(did);
-	p[1] = sv_text(d->case_id);
-	p[2] = sv_text(d->reviewer);
-	p[3] = sv_text(to);
-	p[4] = sv_text(d->reason);
-	p[5] = sv_text(d->comment);
-	p[6] = sv_int(since);
-	p[7] = sv_int(now);
-	if (q(h, "INSERT INTO review_decisions (id, case_id, reviewer, "
+	p[0] = store_sv_text(did);
+	p[1] = store_sv_text(d->case_id);
+	p[2] = store_sv_text(d->reviewer);
+	p[3] = store_sv_text(to);
+	p[4] = store_sv_text(d->reason);
+	p[5] = store_sv_text(d->comment);
+	p[6] = store_sv_int(since);
+	p[7] = store_sv_int(now);
+	if (store_q(h, "INSERT INTO review_decisions (id, case_id, reviewer, "
 	    "outcome, reason, comment, review_since, decided_at) VALUES ($1, "
 	    "$2, $3, $4, $5, $6, $7, $8)", p, 8, NULL, NULL) == -1)
-		return (tx_abort(h));
+		return (store_tx_abort(h));
 	oid[0] = '\0';
 	if (d->to != STORE_STATE_SUBMITTED) {
 		randombytes_buf(raw, sizeof(raw));
 		(void)sodium_bin2hex(oid, sizeof(oid), raw, sizeof(raw));
-		p[0] = sv_text(oid);
-		p[2] = sv_text(ob->event);
-		p[3] = sv_text(ob->url);
-		p[4] = sv_text(ob->payload);
-		p[5] = sv_int(now);
-		if (q(h, "INSERT INTO outbox (id, case_id, event, url, "
+		p[0] = store_sv_text(oid);
+		p[2] = store_sv_text(ob->event);
+		p[3] = store_sv_text(ob->url);
+		p[4] = store_sv_text(ob->payload);
+		p[5] = store_sv_int(now);
+		if (store_q(h, "INSERT INTO outbox (id, case_id, event, url, "
 		    "payload, state, attempts, next_attempt_at, created_at) "
 		    "VALUES ($1, $2, $3, $4, $5, 'PENDING', 0, $6, $6)", p, 6,
 		    NULL, NULL) == -1)
-			return (tx_abort(h));
+			return (store_tx_abort(h));
 	}
-	p[0] = sv_text(d->case_id);
+	p[0] = store_sv_text(d->case_id);
 	actor_of(d->reviewer, actor, sizeof(actor));
 	(void)snprintf(detail, sizeof(detail), "{\"from\":\"REVIEW\","
 	    "\"to\":\"%s\",\"reason\":\"%s\",\"decision_id\":\"%s\"}", to,
 	    d->reason, did);
-	if (q(h, "DELETE FROM review_claims WHERE case_id = $1", p, 1, NULL,
-	    NULL) == -1 ||
-	    store_audit_append_tx(h, d->case_id, actor, "review.decided",
-	    detail, now) == -1)
-		return (tx_abort(h));
+	if (store_q(h, "DELETE FROM review_claims WHERE case_id = $1", p, 1,
+	    NULL, NULL) == -1 || store_audit_append_tx(h, d->case_id, actor,
+	    "review.decided", detail, now) == -1)
+		return (store_tx_abort(h));
 	if (h->be->commit(h) == -1)
 		return (-1);
 	if (outbox_id != NULL)
@@ -814,18 +812,19 @@ store_audit_case(struct store *h, const char *case_id,
 	size_t		i;
 
 	*n = 0;
-	if (check_id(h, case_id) == -1)
+	if (store_check_id(h, case_id) == -1)
 		return (-1);
-	p[0] = sv_text(case_id);
-	p[1] = sv_int((int64_t)max);
-	if (q(h, "SELECT seq, created_at, actor, event, detail FROM audit "
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_int((int64_t)max);
+	if (store_q(h,
+	    "SELECT seq, created_at, actor, event, detail FROM audit "
 	    "WHERE case_id = $1 ORDER BY seq LIMIT $2", p, 2, &res,
 	    NULL) == -1)
 		return (-1);
 	for (i = 0; i < res.nrows && i < max; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
-		out[i].seq = cell_int(&res, i, 0);
-		out[i].created_at = cell_int(&res, i, 1);
+		out[i].seq = store_cell_int(&res, i, 0);
+		out[i].created_at = store_cell_int(&res, i, 1);
 		cell_copy(&res, i, 2, out[i].actor, sizeof(out[i].actor));
 		cell_copy(&res, i, 3, out[i].event, sizeof(out[i].event));
 		if ((out[i].detail = strdup(store_res_cell(&res, i,
@@ -862,12 +861,13 @@ store_cases_same_number(struct store *h, const char *case_id,
 	size_t		i;
 
 	*n = 0;
-	if (check_id(h, case_id) == -1)
+	if (store_check_id(h, case_id) == -1)
 		return (-1);
-	p[0] = sv_text(case_id);
-	p[1] = sv_text(id_number_hash);
-	p[2] = sv_int((int64_t)max);
-	if (q(h, "SELECT id, state FROM cases WHERE id_number_hash = $2 AND "
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_text(id_number_hash);
+	p[2] = store_sv_int((int64_t)max);
+	if (store_q(h,
+	    "SELECT id, state FROM cases WHERE id_number_hash = $2 AND "
 	    "id <> $1 ORDER BY created_at DESC LIMIT $3", p, 3, &res,
 	    NULL) == -1)
 		return (-1);
@@ -899,9 +899,9 @@ store_review_stats(struct store *h, int64_t since, int64_t now,
 	memset(out, 0, sizeof(*out));
 	out->since = since;
 	out->day0 = (now / DAY_MS - (STORE_REVIEW_STATS_DAYS - 1)) * DAY_MS;
-	p[0] = sv_int(since);
-	p[1] = sv_int(STATS_ROWS_MAX);
-	if (q(h, "SELECT outcome, reason, review_since, decided_at FROM "
+	p[0] = store_sv_int(since);
+	p[1] = store_sv_int(STATS_ROWS_MAX);
+	if (store_q(h, "SELECT outcome, reason, review_since, decided_at FROM "
 	    "review_decisions WHERE decided_at >= $1 ORDER BY decided_at "
 	    "DESC LIMIT $2", p, 2, &res, NULL) == -1)
 		return (-1);
@@ -913,7 +913,7 @@ store_review_stats(struct store *h, int64_t since, int64_t now,
 	for (i = 0; i < res.nrows; i++) {
 		outcome = store_res_cell(&res, i, 0)->p;
 		reason = store_res_cell(&res, i, 1)->p;
-		t = cell_int(&res, i, 3);
+		t = store_cell_int(&res, i, 3);
 		out->decided++;
 		if (!strcmp(outcome, "APPROVED"))
 			out->approved++;
@@ -921,8 +921,8 @@ store_review_stats(struct store *h, int64_t since, int64_t now,
 			out->rejected++;
 		else
 			out->sent_back++;
-		if (t - cell_int(&res, i, 2) >= 0)
-			times[nt++] = t - cell_int(&res, i, 2);
+		if (t - store_cell_int(&res, i, 2) >= 0)
+			times[nt++] = t - store_cell_int(&res, i, 2);
 		if (t >= out->day0) {
 			day = (t - out->day0) / DAY_MS;
 			if (day >= 0 && day < STORE_REVIEW_STATS_DAYS)
@@ -968,11 +968,11 @@ store_review_stats(struct store *h, int64_t since, int64_t now,
 		}
 	}
 
-	if (q(h, "SELECT decided_at FROM cases WHERE state = 'REVIEW'", NULL,
-	    0, &res, NULL) == -1)
+	if (store_q(h, "SELECT decided_at FROM cases WHERE state = 'REVIEW'",
+	    NULL, 0, &res, NULL) == -1)
 		return (-1);
 	for (i = 0; i < res.nrows; i++) {
-		age = now - cell_int(&res, i, 0);
+		age = now - store_cell_int(&res, i, 0);
 		if (age < 0)
 			age = 0;
 		out->queued++;
@@ -989,68 +989,11 @@ store_review_stats(struct store *h, int64_t since, int64_t now,
  * Static helpers (the store's own are private to store.c).
  */
 
-static struct sval
-sv_text(const char *s)
-{
-	struct sval	v;
 
-	memset(&v, 0, sizeof(v));
-	v.type = s != NULL ? SVAL_TEXT : SVAL_NULL;
-	v.text = s;
-	return (v);
-}
 
-static struct sval
-sv_int(int64_t i)
-{
-	struct sval	v;
 
-	memset(&v, 0, sizeof(v));
-	v.type = SVAL_INT;
-	v.i = i;
-	return (v);
-}
 
-static int
-q(struct store *h, const char *sql, const struct sval *p, size_t n,
-    struct sres *res, int64_t *changes)
-{
-	if (h->be == NULL || h->conn == NULL)
-		return (store_fail(h, STORE_UNAVAILABLE, "store: not "
-		    "connected"));
-	return (h->be->exec(h, sql, p, n, res, changes));
-}
 
-static int
-tx_begin(struct store *h)
-{
-	if (h->be == NULL || h->conn == NULL)
-		return (store_fail(h, STORE_UNAVAILABLE, "store: not "
-		    "connected"));
-	if (h->in_tx)
-		return (store_fail(h, STORE_INTERNAL, "store: transaction "
-		    "already open"));
-	return (h->be->begin(h));
-}
-
-/* Rolls back, keeping the error that caused it. */
-static int
-tx_abort(struct store *h)
-{
-	h->be->rollback(h);
-	return (-1);
-}
-
-static int64_t
-cell_int(const struct sres *res, size_t r, size_t col)
-{
-	const struct scell	*c;
-
-	c = store_res_cell(res, r, col);
-	if (c->null)
-		return (0);
-	return (strtoll(c->p, NULL, 10));
-}
 
 /* Copies a text cell, cut to fit; NULL reads as "". */
 static void
@@ -1063,21 +1006,6 @@ cell_copy(const struct sres *res, size_t r, size_t col, char *dst,
 	(void)snprintf(dst, dstlen, "%s", c->null ? "" : c->p);
 }
 
-static int
-check_id(struct store *h, const char *id)
-{
-	size_t	i;
-
-	if (id == NULL || strlen(id) != STORE_ID_LEN)
-		return (store_fail(h, STORE_NOT_FOUND, "malformed id"));
-	for (i = 0; i < STORE_ID_LEN; i++) {
-		if (!isdigit((unsigned char)id[i]) &&
-		    (id[i] < 'a' || id[i] > 'f'))
-			return (store_fail(h, STORE_NOT_FOUND,
-			    "malformed id"));
-	}
-	return (0);
-}
 
 static int
 check_name(struct store *h, const char *name)
@@ -1102,11 +1030,11 @@ reviewer_from_row(const struct sres *res, size_t r, struct store_reviewer *out)
 	if (store_role_parse(store_res_cell(res, r, 1)->p, &out->role) == -1)
 		return (-1);
 	cell_copy(res, r, 2, out->pwhash, sizeof(out->pwhash));
-	out->disabled = cell_int(res, r, 3) != 0;
-	out->failed_logins = (int)cell_int(res, r, 4);
-	out->locked_until = cell_int(res, r, 5);
-	out->created_at = cell_int(res, r, 6);
-	out->updated_at = cell_int(res, r, 7);
+	out->disabled = store_cell_int(res, r, 3) != 0;
+	out->failed_logins = (int)store_cell_int(res, r, 4);
+	out->locked_until = store_cell_int(res, r, 5);
+	out->created_at = store_cell_int(res, r, 6);
+	out->updated_at = store_cell_int(res, r, 7);
 	return (0);
 }
 
