@@ -137,6 +137,10 @@ static const struct key keys[] = {
 	INT("review_session_max_s", review_session_max_s, 1, 7 * 86400,
 	    "43200"),
 	INT("review_claim_s", review_claim_s, 1, 86400, "900"),
+	/* The regulator export (service/export.c). */
+	INT("export_max_cases", export_max_cases, 1, 100000, "500"),
+	INT("export_max_bytes", export_max_bytes, 1 * MIB,
+	    (int64_t)4096 * MIB, "268435456"),
 
 	/* Decision rules (service/rules.h); tuned with bench/, not tests. */
 	REAL("face_accept_min", rules.face_accept_min, -1, 1, "0.45"),

@@ -76,6 +76,9 @@ struct rn_config {
 	int64_t		review_session_idle_s;
 	int64_t		review_session_max_s;
 	int64_t		review_claim_s;
+	/* The regulator export (service/export.c). */
+	int64_t		export_max_cases;
+	int64_t		export_max_bytes;
 	struct rn_rules	rules;		/* decision thresholds and caps */
 	char		reason_tiers[RN_CONFIG_STR_MAX];	/* into rules */
 	int64_t		tls_listen_port;

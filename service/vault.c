@@ -225,6 +225,33 @@ vault_open_blob(const struct vault *v, const uint8_t *blob, size_t blob_len,
 	return (0);
 }
 
+int
+vault_derive(const struct vault *v, const char *key_id, const char *context,
+    uint64_t subkey_id, uint8_t *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	const struct master	*m;
+	uint8_t			 id[VAULT_KEY_ID_LEN];
+	size_t			 idlen;
+
+	if (outlen < crypto_kdf_BYTES_MIN || outlen > crypto_kdf_BYTES_MAX ||
+	    strlen(context) != crypto_kdf_CONTEXTBYTES) {
+		snprintf(err, errlen, "vault: bad derivation arguments");
+		return (-1);
+	}
+	if (key_id == NULL)
+		m = &v->keys[v->active];
+	else if (strlen(key_id) != VAULT_KEY_ID_LEN * 2 ||
+	    sodium_hex2bin(id, sizeof(id), key_id, strlen(key_id), NULL,
+	    &idlen, NULL) != 0 || idlen != sizeof(id) ||
+	    (m = find_key(v, id)) == NULL) {
+		snprintf(err, errlen, "vault: no master key with that id");
+		return (-1);
+	}
+	return (crypto_kdf_derive_from_key(out, outlen, subkey_id, context,
+	    m->key) == 0 ? 0 : -1);
+}
+
 static const struct master *
 find_key(const struct vault *v, const uint8_t *id)
 {

@@ -57,4 +57,15 @@ int	vault_open_blob(const struct vault *, const uint8_t *blob,
 /* Plaintext length of a blob, or 0 if it is too short to be one. */
 size_t	vault_plain_len(size_t blob_len);
 
+/*
+ * A key for another purpose than images (the regulator export's HMAC and
+ * signature), derived from master key key_id (hex; NULL: the active key)
+ * with libsodium's crypto_kdf: context (8 characters) names the purpose,
+ * subkey_id the key within it; outlen is 16..64 bytes.  Returns 0, or -1
+ * with err set when no master key has that id.
+ */
+int	vault_derive(const struct vault *, const char *key_id,
+	    const char *context, uint64_t subkey_id, uint8_t *out,
+	    size_t outlen, char *err, size_t errlen);
+
 #endif
