@@ -137,6 +137,9 @@ static const struct key keys[] = {
 	INT("review_session_max_s", review_session_max_s, 1, 7 * 86400,
 	    "43200"),
 	INT("review_claim_s", review_claim_s, 1, 86400, "900"),
+	/* QA sampling of automatic decisions (service/store_qa.h). */
+	REAL("qa_sample_share", qa_sample_share, 0, 1, "0.02"),
+	INT("qa_sample_seed", qa_sample_seed, 0, INT64_MAX, "0"),
 	/* The regulator export (service/export.c). */
 	INT("export_max_cases", export_max_cases, 1, 100000, "500"),
 	INT("export_max_bytes", export_max_bytes, 1 * MIB,

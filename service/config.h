@@ -76,6 +76,9 @@ struct rn_config {
 	int64_t		review_session_idle_s;
 	int64_t		review_session_max_s;
 	int64_t		review_claim_s;
+	/* QA sampling (service/store_qa.h). */
+	double		qa_sample_share;
+	int64_t		qa_sample_seed;		/* 0: random starts */
 	/* The regulator export (service/export.c). */
 	int64_t		export_max_cases;
 	int64_t		export_max_bytes;
