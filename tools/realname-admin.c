@@ -22,11 +22,15 @@
  *	adds a new evidence master key in keys_dir (0600); the service
  *	seals with it from its next start, and every older blob still
  *	opens with the key it names.  Prints the new key id.
+ *   realname-admin export (--phone N | --id-number N|- |
+ *       --from YYYY-MM-DD --to YYYY-MM-DD) --out FILE
+ *   realname-admin export-verify FILE
+ *	the regulator export and its verification (admin_export.c).
  *
  * The configuration comes from $REALNAME_CONFIG (or the embedded
  * defaults), as for the service.  Exit status: 0 ok, 1 usage, 2 bad
  * configuration or unreadable input, 3 verification failed, 4 store
- * unavailable.
+ * unavailable, 5 export refused by its limits.
  */
 
 #include <stdio.h>
@@ -38,6 +42,7 @@
 
 #include <sodium.h>
 
+#include "admin_export.h"
 #include "auth.h"
 #include "config.h"
 #include "sign.h"
@@ -62,6 +67,7 @@ main(int argc, char **argv)
 	struct rn_config	 cfg;
 	const char		*path;
 	char			 err[RN_CONFIG_ERR_MAX];
+	int			 ret;
 
 	if (argc < 2)
 		usage();
@@ -85,6 +91,12 @@ main(int argc, char **argv)
 		return (sign(&cfg, argc - 2, argv + 2));
 	if (!strcmp(argv[1], "reviewer") && argc >= 3)
 		return (reviewer(&cfg, argc - 2, argv + 2));
+	if (!strcmp(argv[1], "export") && (ret = admin_export(&cfg, argc - 2,
+	    argv + 2)) != 1)
+		return (ret);
+	if (!strcmp(argv[1], "export-verify") && (ret =
+	    admin_export_verify(&cfg, argc - 2, argv + 2)) != 1)
+		return (ret);
 	usage();
 	return (1);
 }
@@ -344,6 +356,9 @@ usage(void)
 	    "       realname-admin reviewer disable|enable NAME\n"
 	    "       realname-admin reviewer list\n"
 	    "       realname-admin migrate\n"
-	    "       realname-admin rotate-key\n");
+	    "       realname-admin rotate-key\n"
+	    "       realname-admin export (--phone N | --id-number N|- | "
+	    "--from YYYY-MM-DD --to YYYY-MM-DD) --out FILE\n"
+	    "       realname-admin export-verify FILE\n");
 	exit(1);
 }
