@@ -53,7 +53,15 @@
 
 #define SUBMITTERS	4
 #define GRACE_S		180
-#define TMPFS_SIZE	"48m"
+/*
+ * The tmpfs holds the whole run's store: measured 1.45 MB per case (three
+ * encrypted photos, with their WAL copies before a checkpoint), so 3 MB
+ * a case and a margin.  Sized any smaller, the store fills the disk by
+ * itself after the filler is freed, and the run measures a disk that
+ * stays full rather than one that recovers.
+ */
+#define TMPFS_MB_BASE		64
+#define TMPFS_MB_PER_CASE	3
 
 enum mode { M_KILL_WORKERS, M_PG_RESTART, M_DISK_FULL };
 
@@ -213,7 +221,7 @@ count_final(int *submitted)
 static int
 start_service(void)
 {
-	char	extra[1024];
+	char	extra[1024], opts[64];
 	int	n;
 
 	n = snprintf(extra, sizeof(extra), "poll_ms = 20\npark_retry_s = 1\n"
@@ -223,8 +231,10 @@ start_service(void)
 	    "workers = 2\npipeline_threads = 1\n");
 	if (mode == M_DISK_FULL) {
 		/* The store and every durable write on the small disk. */
+		snprintf(opts, sizeof(opts), "size=%dm", TMPFS_MB_BASE +
+		    TMPFS_MB_PER_CASE * ncases);
 		if (mkdtemp(tmpfs_dir) == NULL || mount("tmpfs", tmpfs_dir,
-		    "tmpfs", 0, "size=" TMPFS_SIZE) == -1) {
+		    "tmpfs", 0, opts) == -1) {
 			fprintf(stderr, "chaos: cannot mount a tmpfs: %s\n",
 			    strerror(errno));
 			return (-1);
