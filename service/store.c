@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "store_backend.h"
+#include "store_qa.h"
 
 #define STORE_DEFAULT_URL	"sqlite:var/realname.db"
 #define MIGRATION_MAX_BYTES	(1024 * 1024)
@@ -40,6 +41,10 @@
 static const char *const state_names[STORE_STATE_COUNT] = {
 	"OPEN", "SUBMITTED", "PROCESSING", "PARKED", "APPROVED", "REJECTED",
 	"REVIEW", "EXPIRED",
+};
+
+static const char *const kind_names[STORE_KIND_COUNT] = {
+	"new", "reregistration",
 };
 
 static const char *const side_names[STORE_SIDE_COUNT] = {
@@ -68,7 +73,7 @@ static const char *const code_names[STORE_CODE_COUNT] = {
 	"updated_at, submitted_at, retry_at, attempts_front, attempts_back, " \
 	"attempts_holding, accepted_front, accepted_back, accepted_holding, " \
 	"lease_owner, lease_token, lease_expires_at, claims, decided_at, "  \
-	"decision, reasons"
+	"decision, reasons, kind, msisdn, dealer"
 
 #define OUTBOX_COLS							\
 	"id, case_id, event, url, state, attempts, next_attempt_at, "	\
@@ -285,6 +290,39 @@ store_side_parse(const char *text, enum store_side *out)
 	return (0);
 }
 
+const char *
+store_case_kind_name(enum store_case_kind k)
+{
+	if ((unsigned)k >= STORE_KIND_COUNT)
+		return ("unknown");
+	return (kind_names[k]);
+}
+
+int
+store_case_kind_parse(const char *text, enum store_case_kind *out)
+{
+	int	i;
+
+	if ((i = name_index(kind_names, STORE_KIND_COUNT, text)) == -1)
+		return (-1);
+	*out = (enum store_case_kind)i;
+	return (0);
+}
+
+int
+store_msisdn_valid(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL || strlen(s) != 11 || s[0] != '1')
+		return (0);
+	for (i = 0; i < 11; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (0);
+	}
+	return (1);
+}
+
 /* The index of text in a table of names, or -1. */
 static int
 name_index(const char *const *names, int n, const char *text)
@@ -380,9 +418,23 @@ int
 store_case_create(struct store *h, const struct store_case_new *c,
     int64_t now, char id_out[STORE_ID_LEN + 1])
 {
-	struct sval	p[10];
+	struct sval	p[13];
 	char		id[STORE_ID_LEN + 1];
+	const char	*msisdn, *dealer;
 
+	msisdn = c->msisdn != NULL && *c->msisdn != '\0' ? c->msisdn : NULL;
+	if ((unsigned)c->kind >= STORE_KIND_COUNT)
+		return (store_fail(h, STORE_INVALID, "case: unknown kind"));
+	if (msisdn != NULL && !store_msisdn_valid(msisdn))
+		return (store_fail(h, STORE_INVALID, "msisdn: not 11 digits "
+		    "starting with 1"));
+	if (c->kind == STORE_KIND_REREGISTRATION && msisdn == NULL)
+		return (store_fail(h, STORE_INVALID, "msisdn: missing (a "
+		    "re-registration names its number)"));
+	/* The service requires a registered dealer; '' is an old row. */
+	dealer = c->dealer != NULL ? c->dealer : "";
+	if (strlen(dealer) >= STORE_DEALER_MAX)
+		return (store_fail(h, STORE_INVALID, "dealer: too long"));
 	if (store_check_text(h, c->order_ref, STORE_ORDER_REF_MAX, "order_ref")
 	    || store_check_text(h, c->channel, STORE_CHANNEL_MAX, "channel")
 	    || store_check_text(h, c->declared_name, STORE_NAME_MAX,
@@ -408,14 +460,17 @@ store_case_create(struct store *h, const struct store_case_new *c,
 	p[7] = store_sv_text(c->token_hash);
 	p[8] = store_sv_int(c->token_expires_at);
 	p[9] = store_sv_int(now);
+	p[10] = store_sv_text(kind_names[c->kind]);
+	p[11] = store_sv_text(msisdn);
+	p[12] = store_sv_text(dealer);
 	if (store_tx_begin(h) == -1)
 		return (-1);
 	if (store_q(h,
 	    "INSERT INTO cases (id, order_ref, channel, declared_name, "
 	    "id_number, id_number_hash, callback_url, token_hash, "
-	    "token_expires_at, state, created_at, updated_at) VALUES "
-	    "($1, $2, $3, $4, $5, $6, $7, $8, $9, 'OPEN', $10, $10)",
-	    p, 10, NULL, NULL) == -1 ||
+	    "token_expires_at, state, created_at, updated_at, kind, msisdn, "
+	    "dealer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'OPEN', $10, "
+	    "$10, $11, $12, $13)", p, 13, NULL, NULL) == -1 ||
 	    audit_append_tx(h, id, "store", "case.created",
 	    "{\"to\":\"OPEN\"}", now) == -1)
 		return (store_tx_abort(h));
@@ -649,6 +704,299 @@ store_case_count_by_number(struct store *h, const char *id_number_hash,
 	if (store_q(h,
 	    "SELECT count(*) FROM cases WHERE id_number_hash = $1 AND "
 	    "state = $2 AND id <> $3", p, 3, &res, NULL) == -1)
+		return (-1);
+	*count = res.nrows == 1 ? store_cell_int(&res, 0, 0) : 0;
+	store_res_free(&res);
+	return (0);
+}
+
+/*
+ * Numbers an identity holds (the per-ID cap), dealers, subscriber
+ * imports.
+ */
+
+/*
+ * A number held is a subscriber_numbers row (imported, or recorded by
+ * an approved case); an approved case that names no number (old rows,
+ * new orders without a number) is a line the identity holds by itself.
+ * An approved case naming a number counts through its row only, so a
+ * number re-registered later by its real holder leaves this identity.
+ */
+int
+store_numbers_held(struct store *h, const char *id_number_hash,
+    const char *except_msisdn, const char *except_case_id, int64_t *count)
+{
+	struct sres	res;
+	struct sval	p[3];
+
+	*count = 0;
+	if (check_hex64(h, id_number_hash, "id_number_hash") == -1)
+		return (-1);
+	p[0] = store_sv_text(id_number_hash);
+	p[1] = store_sv_text(except_msisdn != NULL ? except_msisdn : "");
+	p[2] = store_sv_text(except_case_id != NULL ? except_case_id : "");
+	if (store_q(h,
+	    "SELECT (SELECT count(*) FROM cases WHERE id_number_hash = $1 AND "
+	    "state = 'APPROVED' AND id <> $3 AND (msisdn IS NULL OR "
+	    "msisdn = '')) + (SELECT count(*) FROM subscriber_numbers WHERE "
+	    "id_number_hash = $1 AND msisdn <> $2 AND (case_id IS NULL OR "
+	    "case_id <> $3))", p, 3, &res, NULL) == -1)
+		return (-1);
+	*count = res.nrows == 1 ? store_cell_int(&res, 0, 0) : 0;
+	store_res_free(&res);
+	return (0);
+}
+
+/* Inside the decision's transaction: the approved case's number. */
+int
+store_subscriber_record_tx(struct store *h, const char *case_id,
+    int64_t now)
+{
+	struct sval	p[2];
+
+	p[0] = store_sv_text(case_id);
+	p[1] = store_sv_int(now);
+	return (store_q(h,
+	    "INSERT INTO subscriber_numbers (msisdn, id_number_hash, source, "
+	    "case_id, created_at) SELECT msisdn, id_number_hash, 'case', id, "
+	    "$2 FROM cases WHERE id = $1 AND msisdn IS NOT NULL AND "
+	    "msisdn <> '' ON CONFLICT (msisdn) DO UPDATE SET "
+	    "id_number_hash = excluded.id_number_hash, source = 'case', "
+	    "case_id = excluded.case_id, created_at = excluded.created_at",
+	    p, 2, NULL, NULL));
+}
+
+/* Codes and channels are printed, audited and put in URLs: plain. */
+static int
+check_code(struct store *h, const char *s, size_t max, const char *what)
+{
+	size_t	i;
+
+	if (store_check_text(h, s, max, what) == -1)
+		return (-1);
+	for (i = 0; s[i] != '\0'; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '_' && s[i] != '.')
+			return (store_fail(h, STORE_INVALID, "%s: only "
+			    "letters, digits, '-', '_' and '.'", what));
+	}
+	return (0);
+}
+
+static int
+dealer_from_row(struct store *h, const struct sres *res, size_t r,
+    struct store_dealer *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (store_cell_copy(h, res, r, 0, d->code, sizeof(d->code),
+	    "code") == -1 || store_cell_copy(h, res, r, 1, d->channel,
+	    sizeof(d->channel), "channel") == -1 || store_cell_copy(h, res, r,
+	    2, d->name, sizeof(d->name), "name") == -1)
+		return (-1);
+	d->active = store_cell_int(res, r, 3) != 0;
+	d->created_at = store_cell_int(res, r, 4);
+	d->updated_at = store_cell_int(res, r, 5);
+	return (0);
+}
+
+int
+store_dealer_add(struct store *h, const char *code, const char *channel,
+    const char *name, const char *actor, int64_t now)
+{
+	struct sval	p[4];
+	char		detail[256];
+	int64_t		changes;
+
+	if (check_code(h, code, STORE_DEALER_MAX, "dealer code") == -1 ||
+	    check_code(h, channel, STORE_CHANNEL_MAX, "channel") == -1 ||
+	    store_check_text(h, name, STORE_DEALER_NAME_MAX, "dealer name") ==
+	    -1 || store_check_text(h, actor, STORE_OWNER_MAX, "actor") == -1)
+		return (-1);
+	p[0] = store_sv_text(code);
+	p[1] = store_sv_text(channel);
+	p[2] = store_sv_text(name);
+	p[3] = store_sv_int(now);
+	(void)snprintf(detail, sizeof(detail), "{\"code\":\"%s\","
+	    "\"channel\":\"%s\"}", code, channel);
+	if (store_tx_begin(h) == -1)
+		return (-1);
+	if (store_q(h, "INSERT INTO dealers (code, channel, name, active, "
+	    "created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4) "
+	    "ON CONFLICT (code) DO NOTHING", p, 4, NULL, &changes) == -1)
+		return (store_tx_abort(h));
+	if (changes != 1) {
+		(void)store_tx_abort(h);
+		return (store_fail(h, STORE_CONFLICT, "dealer %s already "
+		    "exists", code));
+	}
+	if (audit_append_tx(h, NULL, actor, "dealer.added", detail, now) == -1)
+		return (store_tx_abort(h));
+	return (store_tx_commit(h));
+}
+
+int
+store_dealer_get(struct store *h, const char *code, struct store_dealer *out)
+{
+	struct sres	res;
+	struct sval	p[1];
+	int		ret;
+
+	memset(out, 0, sizeof(*out));
+	if (store_check_text(h, code, STORE_DEALER_MAX, "dealer code") == -1)
+		return (store_fail(h, STORE_NOT_FOUND, "dealer not found"));
+	p[0] = store_sv_text(code);
+	if (store_q(h, "SELECT code, channel, name, active, created_at, "
+	    "updated_at FROM dealers WHERE code = $1", p, 1, &res, NULL) == -1)
+		return (-1);
+	if (res.nrows == 0)
+		ret = store_fail(h, STORE_NOT_FOUND, "dealer not found");
+	else
+		ret = dealer_from_row(h, &res, 0, out);
+	store_res_free(&res);
+	return (ret);
+}
+
+int
+store_dealer_list(struct store *h, struct store_dealer **out, size_t *n)
+{
+	struct sres	res;
+	size_t		i;
+
+	*out = NULL;
+	*n = 0;
+	if (store_q(h, "SELECT code, channel, name, active, created_at, "
+	    "updated_at FROM dealers ORDER BY code", NULL, 0, &res,
+	    NULL) == -1)
+		return (-1);
+	if (res.nrows > 0 && (*out = calloc(res.nrows,
+	    sizeof(**out))) == NULL) {
+		store_res_free(&res);
+		return (store_fail(h, STORE_INTERNAL, "out of memory"));
+	}
+	for (i = 0; i < res.nrows; i++) {
+		if (dealer_from_row(h, &res, i, &(*out)[i]) == -1) {
+			store_res_free(&res);
+			free(*out);
+			*out = NULL;
+			return (-1);
+		}
+	}
+	*n = res.nrows;
+	store_res_free(&res);
+	return (0);
+}
+
+int
+store_dealer_set_active(struct store *h, const char *code, int active,
+    const char *actor, int64_t now)
+{
+	struct sval	p[3];
+	char		detail[160];
+	int64_t		changes;
+
+	if (check_code(h, code, STORE_DEALER_MAX, "dealer code") == -1)
+		return (store_fail(h, STORE_NOT_FOUND, "dealer not found"));
+	if (store_check_text(h, actor, STORE_OWNER_MAX, "actor") == -1)
+		return (-1);
+	p[0] = store_sv_text(code);
+	p[1] = store_sv_int(active ? 1 : 0);
+	p[2] = store_sv_int(now);
+	(void)snprintf(detail, sizeof(detail), "{\"code\":\"%s\"}", code);
+	if (store_tx_begin(h) == -1)
+		return (-1);
+	if (store_q(h, "UPDATE dealers SET active = $2, updated_at = $3 "
+	    "WHERE code = $1", p, 3, NULL, &changes) == -1)
+		return (store_tx_abort(h));
+	if (changes != 1) {
+		(void)store_tx_abort(h);
+		return (store_fail(h, STORE_NOT_FOUND, "dealer not found"));
+	}
+	if (audit_append_tx(h, NULL, actor, active ? "dealer.enabled" :
+	    "dealer.disabled", detail, now) == -1)
+		return (store_tx_abort(h));
+	return (store_tx_commit(h));
+}
+
+int
+store_subscribers_import(struct store *h, const struct store_subscriber *rows,
+    size_t n, const char *actor, int64_t now, int64_t *added, int64_t *kept,
+    int64_t *moved)
+{
+	struct sres	res;
+	struct sval	p[3];
+	char		detail[160];
+	int64_t		a = 0, k = 0, m = 0;
+	size_t		i;
+
+	if (store_check_text(h, actor, STORE_OWNER_MAX, "actor") == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (!store_msisdn_valid(rows[i].msisdn))
+			return (store_fail(h, STORE_INVALID, "row %zu: msisdn "
+			    "is not 11 digits starting with 1", i + 1));
+		if (check_hex64(h, rows[i].id_number_hash,
+		    "id_number_hash") == -1)
+			return (store_fail(h, STORE_INVALID, "row %zu: bad ID "
+			    "number hash", i + 1));
+	}
+	if (store_tx_begin(h) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		p[0] = store_sv_text(rows[i].msisdn);
+		p[1] = store_sv_text(rows[i].id_number_hash);
+		p[2] = store_sv_int(now);
+		if (store_q(h, "SELECT id_number_hash FROM subscriber_numbers "
+		    "WHERE msisdn = $1", p, 1, &res, NULL) == -1)
+			return (store_tx_abort(h));
+		if (res.nrows == 1 && !strcmp(store_res_cell(&res, 0, 0)->p,
+		    rows[i].id_number_hash)) {
+			store_res_free(&res);
+			k++;
+			continue;
+		}
+		if (res.nrows == 1)
+			m++;
+		else
+			a++;
+		store_res_free(&res);
+		if (store_q(h, "INSERT INTO subscriber_numbers (msisdn, "
+		    "id_number_hash, source, case_id, created_at) VALUES ($1, "
+		    "$2, 'import', NULL, $3) ON CONFLICT (msisdn) DO UPDATE SET "
+		    "id_number_hash = excluded.id_number_hash, source = "
+		    "'import', case_id = NULL, created_at = excluded.created_at",
+		    p, 3, NULL, NULL) == -1)
+			return (store_tx_abort(h));
+	}
+	(void)snprintf(detail, sizeof(detail), "{\"rows\":%zu,\"added\":%lld,"
+	    "\"kept\":%lld,\"moved\":%lld}", n, (long long)a, (long long)k,
+	    (long long)m);
+	if (audit_append_tx(h, NULL, actor, "subscribers.imported", detail,
+	    now) == -1)
+		return (store_tx_abort(h));
+	if (store_tx_commit(h) == -1)
+		return (-1);
+	if (added != NULL)
+		*added = a;
+	if (kept != NULL)
+		*kept = k;
+	if (moved != NULL)
+		*moved = m;
+	return (0);
+}
+
+int
+store_subscribers_count(struct store *h, const char *id_number_hash,
+    int64_t *count)
+{
+	struct sres	res;
+	struct sval	p[1];
+
+	*count = 0;
+	if (check_hex64(h, id_number_hash, "id_number_hash") == -1)
+		return (-1);
+	p[0] = store_sv_text(id_number_hash);
+	if (store_q(h, "SELECT count(*) FROM subscriber_numbers WHERE "
+	    "id_number_hash = $1", p, 1, &res, NULL) == -1)
 		return (-1);
 	*count = res.nrows == 1 ? store_cell_int(&res, 0, 0) : 0;
 	store_res_free(&res);
@@ -1072,8 +1420,12 @@ store_case_decide(struct store *h, const char *id, const char *lease_token,
 	if (store_q(h, "INSERT INTO outbox (id, case_id, event, url, payload, "
 	    "state, attempts, next_attempt_at, created_at) VALUES ($2, $1, "
 	    "$3, $4, $5, 'PENDING', 0, $6, $6)", p, 6, NULL, NULL) == -1 ||
+	    (decision_state == STORE_STATE_APPROVED &&
+	    store_subscriber_record_tx(h, id, now) == -1) ||
 	    audit_append_tx(h, id, "store", "case.decided", detail,
-	    now) == -1)
+	    now) == -1 ||
+	    /* QA sampling: decided with the decision (store_qa.h). */
+	    store_qa_sample_tx(h, id, decision_state, now) == -1)
 		return (store_tx_abort(h));
 	if (store_tx_commit(h) == -1)
 		return (-1);
@@ -1789,8 +2141,14 @@ case_from_row(struct store *h, const struct sres *res, size_t r,
 	    || store_cell_copy(h, res, r, 20, c->lease_owner,
 	    sizeof(c->lease_owner), "lease_owner") == -1 || store_cell_copy(h,
 	    res, r, 21, c->lease_token, sizeof(c->lease_token),
-	    "lease_token") == -1)
+	    "lease_token") == -1 || store_cell_copy(h, res, r, 28, c->msisdn,
+	    sizeof(c->msisdn), "msisdn") == -1 || store_cell_copy(h, res, r,
+	    29, c->dealer, sizeof(c->dealer), "dealer") == -1)
 		return (-1);
+	if (store_case_kind_parse(store_res_cell(res, r, 27)->p, &c->kind) ==
+	    -1)
+		return (store_fail(h, STORE_INTERNAL, "case %s has an unknown "
+		    "kind", c->id));
 	c->token_expires_at = store_cell_int(res, r, 8);
 	if (store_state_parse(store_res_cell(res, r, 9)->p, &c->state) == -1)
 		return (store_fail(h, STORE_INTERNAL, "case %s has an unknown "

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* The newest migration this code needs (deploy/sql/<backend>/). */
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 
 #define STORE_ERR_MAX		512
 #define STORE_ID_LEN		32	/* hex of 128 random bits */
@@ -49,6 +49,9 @@
 /* store_outbox_retry()'s next_attempt_at for "give up". */
 #define STORE_OUTBOX_RETRY_NEVER	0
 #define STORE_FACE_DIMS_MAX	4096
+#define STORE_MSISDN_MAX	16	/* 11 digits, with the NUL */
+#define STORE_DEALER_MAX	64
+#define STORE_DEALER_NAME_MAX	256
 
 enum store_code {
 	STORE_OK = 0,
@@ -80,9 +83,19 @@ enum store_side {
 	STORE_SIDE_COUNT
 };
 
+/* Stored as "new" and "reregistration"; append only. */
+enum store_case_kind {
+	STORE_KIND_NEW = 0,		/* a new order */
+	STORE_KIND_REREGISTRATION,	/* an existing number, 补登记 */
+	STORE_KIND_COUNT
+};
+
 struct store;
 
-/* What the order system declared when it opened a case. */
+/*
+ * What the order system declared when it opened a case.  A zeroed
+ * struct is a new order (kind 0) naming no number; dealer is required.
+ */
 struct store_case_new {
 	const char	*order_ref;
 	const char	*channel;
@@ -92,6 +105,9 @@ struct store_case_new {
 	const char	*callback_url;
 	const char	*token_hash;	/* hex SHA-256 of the upload token */
 	int64_t		 token_expires_at;
+	enum store_case_kind kind;
+	const char	*msisdn;	/* 11 digits; NULL or "": none */
+	const char	*dealer;	/* a dealer code; NULL: '' */
 };
 
 struct store_case {
@@ -118,6 +134,25 @@ struct store_case {
 	int64_t		 decided_at;	/* 0: not decided */
 	char		*decision;	/* JSON or NULL; store_case_release */
 	char		*reasons;	/* JSON or NULL */
+	enum store_case_kind kind;
+	char		 msisdn[STORE_MSISDN_MAX];	/* "" when none */
+	char		 dealer[STORE_DEALER_MAX];	/* "" on old rows */
+};
+
+/* A dealer: who may sell cards for one channel. */
+struct store_dealer {
+	char		 code[STORE_DEALER_MAX];
+	char		 channel[STORE_CHANNEL_MAX];
+	char		 name[STORE_DEALER_NAME_MAX];
+	int		 active;
+	int64_t		 created_at;
+	int64_t		 updated_at;
+};
+
+/* One row of a subscriber import: a number and its holder's ID hash. */
+struct store_subscriber {
+	const char	*msisdn;	/* 11 digits */
+	const char	*id_number_hash; /* store_id_number_hash() */
 };
 
 struct store_image {
@@ -222,8 +257,17 @@ const char	*store_state_name(enum store_state);
 int		 store_state_parse(const char *, enum store_state *);
 const char	*store_side_name(enum store_side);
 int		 store_side_parse(const char *, enum store_side *);
+const char	*store_case_kind_name(enum store_case_kind);
+int		 store_case_kind_parse(const char *, enum store_case_kind *);
+/* 1 when s is a mainland mobile number: 11 digits, the first 1. */
+int		 store_msisdn_valid(const char *s);
 
-/* Creates an OPEN case; id_out receives its new random id. */
+/*
+ * Creates an OPEN case; id_out receives its new random id.  A
+ * re-registration must name its number (STORE_INVALID otherwise).  The
+ * dealer is checked by the service (store_dealer_get), not here: NULL
+ * is stored as '', what rows older than dealers hold.
+ */
 int	store_case_create(struct store *, const struct store_case_new *,
 	    int64_t now, char id_out[STORE_ID_LEN + 1]);
 
@@ -281,6 +325,49 @@ int	store_case_count_by_number(struct store *, const char *id_number_hash,
 	    enum store_state, const char *case_id, int64_t *count);
 
 /*
+ * The distinct numbers the identity holds for the per-ID cap: numbers
+ * of its APPROVED cases, numbered or not (a case that names no number
+ * counts once by itself), plus its subscriber_numbers, never counting
+ * except_msisdn (the number being re-registered; NULL or "": none) nor
+ * the case except_case_id (NULL: none).
+ */
+int	store_numbers_held(struct store *, const char *id_number_hash,
+	    const char *except_msisdn, const char *except_case_id,
+	    int64_t *count);
+
+/*
+ * Dealers.  store_dealer_add refuses a code already there
+ * (STORE_CONFLICT); store_dealer_get gives STORE_NOT_FOUND for an
+ * unknown code; store_dealer_set_active STORE_NOT_FOUND likewise.
+ * store_dealer_list fills *out (free() it) with every dealer by code.
+ * Each change is audited with actor (e.g. "admin:alice").
+ */
+int	store_dealer_add(struct store *, const char *code,
+	    const char *channel, const char *name, const char *actor,
+	    int64_t now);
+int	store_dealer_get(struct store *, const char *code,
+	    struct store_dealer *out);
+int	store_dealer_list(struct store *, struct store_dealer **out,
+	    size_t *n);
+int	store_dealer_set_active(struct store *, const char *code, int active,
+	    const char *actor, int64_t now);
+
+/*
+ * Imports n subscriber numbers (source 'import') in one transaction,
+ * with one audit row counting them (no number, no ID hash in it).  A
+ * number already held by the same identity is kept as it is (counted
+ * in kept); a number held by another identity is moved to this one (the
+ * import is the operator's truth; counted in moved).  Any bad row
+ * refuses the whole import (STORE_INVALID, naming the row's index).
+ */
+int	store_subscribers_import(struct store *,
+	    const struct store_subscriber *, size_t n, const char *actor,
+	    int64_t now, int64_t *added, int64_t *kept, int64_t *moved);
+/* subscriber_numbers rows of this identity (import and case). */
+int	store_subscribers_count(struct store *, const char *id_number_hash,
+	    int64_t *count);
+
+/*
  * Stores (or replaces) the live face embedding of a case: dims floats,
  * kept as little-endian float32.
  */
@@ -314,6 +401,8 @@ int	store_case_renew(struct store *, const char *id,
  * Writes the decision (APPROVED, REJECTED or REVIEW), its JSON and its
  * reasons JSON, and the webhook outbox row, in one transaction, only if
  * the lease is still ours; else STORE_CONFLICT and nothing is written.
+ * An APPROVED case that names a number records it in
+ * subscriber_numbers (source 'case') in the same transaction.
  * outbox_id (may be NULL) receives the delivery id.
  */
 int	store_case_decide(struct store *, const char *id,

@@ -95,6 +95,14 @@ int	store_audit_append_tx(struct store *, const char *case_id,
 	    int64_t now);
 
 /*
+ * Inside the caller's open transaction: records the number an APPROVED
+ * case names in subscriber_numbers (source 'case'); nothing when it
+ * names none.  Every approval path calls it (store.c, store_review.c).
+ */
+int	store_subscriber_record_tx(struct store *, const char *case_id,
+	    int64_t now);
+
+/*
  * The helpers every store file shares (store.c, store_review.c and the
  * rest): parameters, one statement, transactions, cells, checks.
  */

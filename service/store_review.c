@@ -749,6 +749,10 @@ store_review_decide(struct store *h, const struct store_review_decision *d,
 		    "decided_at = $3, updated_at = $3 WHERE id = $1 AND "
 		    "state = 'REVIEW'", p, 5, NULL, &changes) == -1)
 			return (store_tx_abort(h));
+		/* An approved number is held from now on (per-ID cap). */
+		if (changes == 1 && d->to == STORE_STATE_APPROVED &&
+		    store_subscriber_record_tx(h, d->case_id, now) == -1)
+			return (store_tx_abort(h));
 	}
 	if (changes != 1) {
 		(void)store_tx_abort(h);

@@ -137,6 +137,7 @@ make_case(struct fixture *fx, enum store_state to, int64_t now, char *id)
 	c.id_number = NUMBER;
 	c.id_number_hash = hash;
 	c.callback_url = "http://127.0.0.1:9/hook";
+	c.dealer = "web-direct";
 	c.token_hash = TOKEN_HASH;
 	c.token_expires_at = now + 86400000;
 	assert_int_equal(store_case_create(fx->h, &c, now, id), 0);

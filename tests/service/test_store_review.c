@@ -154,6 +154,7 @@ review_case(struct fixture *fx, const char *decision, const char *reasons,
 	c.id_number = NUMBER;
 	c.id_number_hash = hash;
 	c.callback_url = "http://127.0.0.1:9/hook";
+	c.dealer = "web-direct";
 	c.token_hash = TOKEN_HASH;
 	c.token_expires_at = now + 86400000;
 	assert_int_equal(store_case_create(fx->h, &c, now, id), 0);

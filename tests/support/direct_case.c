@@ -119,6 +119,7 @@ direct_case_submit_with(const char *store_url, const char *keys_dir,
 	cn.id_number = number;
 	cn.id_number_hash = hash;
 	cn.callback_url = callback_url;
+	cn.dealer = "web-direct";	/* registered by the harness */
 	cn.token_hash = "00000000000000000000000000000000"
 	    "00000000000000000000000000000000";
 	cn.token_expires_at = store_now_ms() + 3600 * 1000;
