@@ -12,6 +12,8 @@
  *   GET  /review/api/cases/{id}    everything a decision needs
  *   GET  /review/api/cases/{id}/photos/{side}   the decrypted photo
  *   POST /review/api/cases/{id}/claim|release|decide
+ *   POST /review/api/export        supervisor: the regulator export
+ *                                  (service/export.h), a tar download
  *
  * Sessions: a random cookie (HttpOnly, SameSite=Strict, Path=/review,
  * Secure when public_url is https), new at every login, stored only as
@@ -31,11 +33,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "api.h"
+#include "export.h"
 #include "jsonr.h"
+#include "pipeline.h"
 #include "realname.h"
 #include "reasons.h"
 #include "review_auth.h"
@@ -54,6 +59,7 @@ int	rn_review_stats(struct http_request *);
 int	rn_review_case(struct http_request *);
 int	rn_review_case_action(struct http_request *);
 int	rn_review_photo(struct http_request *);
+int	rn_review_export(struct http_request *);
 
 #define COOKIE_NAME	"rn_review"
 #define BODY_MAX	(16 * 1024)
@@ -73,6 +79,7 @@ enum review_op {
 	OP_RELEASE,
 	OP_DECIDE,
 	OP_PHOTO,
+	OP_EXPORT,
 };
 
 struct review_job {
@@ -93,6 +100,7 @@ struct review_job {
 	struct jsonw		 out;
 	unsigned char		*photo;
 	size_t			 photo_len;
+	struct export_result	 export;	/* OP_EXPORT's archive */
 	char			 set_cookie[RN_REVIEW_TOKEN_LEN + 1];
 	int			 clear_cookie;
 	int			 retry_after;
@@ -101,6 +109,7 @@ struct review_job {
 static int	handle(struct http_request *, enum rn_route, int,
 		    enum review_op);
 static int	answer(struct http_request *, struct review_job *);
+static int	export_answer(struct http_request *, struct review_job *);
 static int	read_request(struct http_request *, struct review_job *);
 static void	cookie_from_header(const char *, struct review_job *);
 static int	parse_case_path(const char *, struct review_job *);
@@ -131,6 +140,8 @@ static void	decide_work(struct review_job *, struct store *,
 static void	photo_work(struct review_job *, struct store *,
 		    const struct store_session *);
 static void	write_figures(struct jsonw *, const char *);
+static void	export_work(struct review_job *, struct store *,
+		    const struct store_session *);
 
 /*
  * Pages: the same for everyone (no data in them); the scripts fetch the
@@ -226,6 +237,13 @@ rn_review_photo(struct http_request *req)
 	    HTTP_METHOD_HEAD, OP_PHOTO));
 }
 
+int
+rn_review_export(struct http_request *req)
+{
+	return (handle(req, RN_ROUTE_REVIEW_API, HTTP_METHOD_POST,
+	    OP_EXPORT));
+}
+
 /*
  * One path for every API route: copy what the request carries in the
  * event loop, do the rest in a task, answer with what it left.
@@ -276,6 +294,8 @@ answer(struct http_request *req, struct review_job *job)
 	}
 	if (job->status == 0)
 		job_error(job, 500, "internal_error", "no answer was made");
+	if (job->export.data != NULL && job->status == 200)
+		return (export_answer(req, job));
 	if (job->photo != NULL && job->status == 200) {
 		http_response_header(req, "content-security-policy",
 		    "default-src 'none'; sandbox");
@@ -441,6 +461,7 @@ job_free(void *arg)
 		sodium_memzero(job->photo, job->photo_len);
 		free(job->photo);
 	}
+	export_result_free(&job->export);
 	sodium_memzero(job->cookie, sizeof(job->cookie));
 	sodium_memzero(job->set_cookie, sizeof(job->set_cookie));
 	jsonw_free(&job->out);
@@ -537,7 +558,8 @@ work(void *arg)
 		return;
 	}
 	posting = job->op == OP_LOGOUT || job->op == OP_CLAIM ||
-	    job->op == OP_RELEASE || job->op == OP_DECIDE;
+	    job->op == OP_RELEASE || job->op == OP_DECIDE ||
+	    job->op == OP_EXPORT;
 	if (job_session(job, st, &s, posting) == -1)
 		return;
 	switch (job->op) {
@@ -565,6 +587,9 @@ work(void *arg)
 		break;
 	case OP_PHOTO:
 		photo_work(job, st, &s);
+		break;
+	case OP_EXPORT:
+		export_work(job, st, &s);
 		break;
 	default:
 		break;
@@ -1247,6 +1272,7 @@ decide_work(struct review_job *job, struct store *st,
 		jsonw_string(&payload, c.id);
 		jsonw_key(&payload, "order_ref");
 		jsonw_string(&payload, c.order_ref);
+		rn_webhook_case_fields(&payload, &c);
 		jsonw_key(&payload, "outcome");
 		jsonw_string(&payload, d.to == STORE_STATE_APPROVED ?
 		    "approved" : "rejected");
@@ -1363,4 +1389,82 @@ photo_work(struct review_job *job, struct store *st,
 	if (store_audit_append(st, job->case_id, actor, "review.photo",
 	    detail, now) == -1)
 		kore_log(LOG_ERR, "review: audit: %s", store_error(st));
+}
+
+/*
+ * The regulator export (service/export.h): supervisors only, audited by
+ * export_run itself.  XXX the archive is built in memory and copied once
+ * more into Kore's send buffers; export_max_bytes bounds both.
+ */
+static void
+export_work(struct review_job *job, struct store *st,
+    const struct store_session *s)
+{
+	struct export_query	q;
+	struct export_limits	lim;
+	struct export_result	*r = &job->export;
+	char			actor[STORE_OWNER_MAX];
+	int			status;
+
+	if (s->role != STORE_ROLE_SUPERVISOR) {
+		job_error(job, 403, "forbidden", "only supervisors export "
+		    "cases for the regulator");
+		return;
+	}
+	if (export_query_json(&q, job->body, job->body_len, r) == -1) {
+		job_error(job, 400, r->api_code, r->err);
+		return;
+	}
+	lim.max_cases = (size_t)rn_cfg.export_max_cases;
+	lim.max_bytes = (size_t)rn_cfg.export_max_bytes;
+	actor_of(s, actor, sizeof(actor));
+	if (export_run(st, rn_vault, rn_id_hash_key, sizeof(rn_id_hash_key),
+	    &q, &lim, actor, store_now_ms(), r) == -1) {
+		sodium_memzero(&q, sizeof(q));
+		switch (r->code) {
+		case EXPORT_INVALID:
+			status = 400;
+			break;
+		case EXPORT_TOO_MANY:
+		case EXPORT_TOO_LARGE:
+			status = 422;
+			break;
+		case EXPORT_UNAVAILABLE:
+			status = 503;
+			break;
+		default:
+			kore_log(LOG_ERR, "review: export: %s", r->err);
+			job_error(job, 500, "internal_error", "the export "
+			    "failed");
+			return;
+		}
+		job_error(job, status, r->api_code, r->err);
+		return;
+	}
+	sodium_memzero(&q, sizeof(q));
+	kore_log(LOG_NOTICE, "review: export of %zu cases (manifest %s)",
+	    r->ncases, r->manifest_sha256);
+	job->status = 200;
+}
+
+static int
+export_answer(struct http_request *req, struct review_job *job)
+{
+	char		name[128], count[24];
+	struct tm	tm;
+	time_t		now;
+
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(name, sizeof(name), "attachment; filename=\""
+	    "realname-export-%Y%m%dT%H%M%SZ.tar\"", &tm) == 0)
+		snprintf(name, sizeof(name), "attachment; filename=\""
+		    "realname-export.tar\"");
+	snprintf(count, sizeof(count), "%zu", job->export.ncases);
+	http_response_header(req, "content-disposition", name);
+	http_response_header(req, "x-export-cases", count);
+	http_response_header(req, "x-export-manifest-sha256",
+	    job->export.manifest_sha256);
+	return (api_reply(req, 200, "application/x-tar", job->export.data,
+	    job->export.len));
 }
