@@ -148,15 +148,19 @@ rn_oversight_test(struct rn_oversight *ov, double alpha)
 }
 
 /*
- * The terms C(n,i) p^i (1-p)^(n-i) from i = k up, the first in log
- * space (lgamma), each next by the ratio (n-i)/(i+1) * p/(1-p); the sum
- * stops once past the mode the terms no longer change it.
+ * The sum runs away from the mode, where the terms only shrink: from k
+ * up when k lies above the mean, else the lower tail from k - 1 down
+ * (then 1 minus it).  The first term comes from lgamma in log space;
+ * each next by the ratio of neighbours; the sum stops once a term no
+ * longer changes it.  A first term that underflows means a tail below
+ * 1e-300: 0 is then the right answer.
  */
 double
 rn_binom_upper(int64_t k, int64_t n, double p)
 {
-	double	lt, t, sum, ratio;
-	int64_t	i;
+	double	t, sum, up, down;
+	int64_t	i, j;
+	int	upper;
 
 	if (k <= 0)
 		return (1);
@@ -166,18 +170,32 @@ rn_binom_upper(int64_t k, int64_t n, double p)
 		return (0);
 	if (p >= 1)
 		return (1);
-	lt = lgamma((double)n + 1) - lgamma((double)k + 1) -
-	    lgamma((double)(n - k) + 1) + (double)k * log(p) +
-	    (double)(n - k) * log1p(-p);
-	t = exp(lt);
+	upper = (double)k > (double)n * p;
+	j = upper ? k : k - 1;
+	t = exp(lgamma((double)n + 1) - lgamma((double)j + 1) -
+	    lgamma((double)(n - j) + 1) + (double)j * log(p) +
+	    (double)(n - j) * log1p(-p));
+	up = p / (1 - p);
+	down = (1 - p) / p;
 	sum = 0;
-	ratio = p / (1 - p);
-	for (i = k; i <= n; i++) {
-		sum += t;
-		if ((double)i > (double)n * p && t < sum * 1e-17)
-			break;
-		t *= (double)(n - i) / (double)(i + 1) * ratio;
+	if (upper) {
+		for (i = j; i <= n && t > 0; i++) {
+			sum += t;
+			if (t < sum * 1e-17)
+				break;
+			t *= (double)(n - i) / (double)(i + 1) * up;
+		}
+	} else {
+		for (i = j; i >= 0 && t > 0; i--) {
+			sum += t;
+			if (t < sum * 1e-17)
+				break;
+			t *= (double)i / (double)(n - i + 1) * down;
+		}
+		sum = 1 - sum;
 	}
+	if (sum < 0)
+		sum = 0;
 	if (sum > 1)
 		sum = 1;
 	return (sum);

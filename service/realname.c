@@ -27,6 +27,7 @@
 #include "pipeline.h"
 #include "realname.h"
 #include "store.h"
+#include "store_qa.h"
 #include "vault.h"
 #include "web.h"
 
@@ -140,6 +141,8 @@ kore_parent_configure(int argc, char **argv)
 		fprintf(stderr, "realname: config: %s\n", err);
 		exit(2);
 	}
+	/* Before any worker forks: every decision samples by it. */
+	store_qa_policy_set(rn_cfg.qa_sample_share, rn_cfg.qa_sample_seed);
 
 	/* Master keys for evidence at rest: made on first run, 0600. */
 	snprintf(keys, sizeof(keys), "%s", rn_cfg.keys_dir);

@@ -393,6 +393,9 @@ store_qa_decide(struct store *h, const struct store_qa_decision *d,
 			return (store_fail(h, STORE_CONFLICT, "qa: the case "
 			    "changed"));
 		}
+		if (d->to == STORE_STATE_APPROVED &&
+		    store_subscriber_record_tx(h, d->case_id, now) == -1)
+			return (store_tx_abort(h));
 		if (store_new_id(h, oid) == -1)
 			return (store_tx_abort(h));
 		p[0] = store_sv_text(oid);
