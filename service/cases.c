@@ -24,6 +24,7 @@
 #include "api.h"
 #include "auth.h"
 #include "decode.h"
+#include "diskspace.h"
 #include "idnumber.h"
 #include "imaging.h"
 #include "jsonr.h"
@@ -282,8 +283,16 @@ case_begin(struct http_request *req, enum rn_route route, int methods,
 static int
 case_answer(struct http_request *req, struct case_job *job)
 {
+	char	retry[24];
+
 	if (job->status == 0)
 		job_error(job, 500, "internal_error", "no answer was made");
+	/* Every 503 here passes: say when to come back. */
+	if (job->status == 503) {
+		(void)snprintf(retry, sizeof(retry), "%" PRId64,
+		    rn_cfg.overload_retry_after_s);
+		http_response_header(req, "retry-after", retry);
+	}
 	return (api_reply_json(req, job->status, &job->out));
 }
 
@@ -623,6 +632,16 @@ image_work(void *arg)
 		return;
 	}
 	store_case_release(&c);
+
+	/* A photo is the big write: refused first when space runs low. */
+	if (diskspace_store_ok(rn_cfg.state_dir, rn_cfg.store_url,
+	    (uint64_t)rn_cfg.disk_reserve_mb * 1024 * 1024, err,
+	    sizeof(err)) != 1) {
+		kore_log(LOG_WARNING, "upload refused: %s", err);
+		job_error(job, 503, "storage_low", "the service cannot "
+		    "store photos right now; retry later");
+		return;
+	}
 
 	fmt = imaging_format_detect(job->body, job->body_len);
 	if (job->body == NULL || fmt == 0) {

@@ -56,6 +56,8 @@ static const struct key keys[] = {
 	INT("task_threads", task_threads, 1, 64, "2"),
 	INT("task_queue_max", task_queue_max, 1, 100000, "32"),
 	INT("overload_retry_after_s", overload_retry_after_s, 1, 3600, "2"),
+	/* Free space kept for work in flight (service/diskspace.h). */
+	INT("disk_reserve_mb", disk_reserve_mb, 0, 1048576, "128"),
 	INT("worker_max_connections", worker_max_connections, 16, 65536,
 	    "512"),
 	INT("request_limit", request_limit, 1, 100000, "1000"),

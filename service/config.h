@@ -87,6 +87,7 @@ struct rn_config {
 	int64_t		tls_listen_port;
 	int64_t		task_queue_max;		/* per worker */
 	int64_t		overload_retry_after_s;
+	int64_t		disk_reserve_mb;		/* 0: no reserve */
 	char		tls_server_name[RN_CONFIG_STR_MAX];
 	char		tls_cert_file[RN_CONFIG_STR_MAX];
 	char		tls_key_file[RN_CONFIG_STR_MAX];

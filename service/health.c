@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "diskspace.h"
 #include "pipeline.h"
 #include "realname.h"
 #include "store.h"
@@ -28,9 +29,12 @@ struct ready_job {
 	int	disk_ok;
 	int	imaging_ok;
 	char	imaging_err[256];
+	int	space_ok;
+	char	space_err[256];
 };
 
 static void	ready_probe(void *);
+static void	msg_add(char *, size_t, const char *);
 
 static atomic_ulong	probe_seq;
 
@@ -58,8 +62,10 @@ rn_healthz(struct http_request *req)
 
 /*
  * Ready when the models passed their checksums, a task thread has its
- * imaging engine, the store answers and the state directory takes a
- * durable write.  The probe runs in a task: it fsyncs.
+ * imaging engine, the store answers, the state directory takes a
+ * durable write, and the store's disks keep their free-space reserve
+ * (disk_reserve_mb; uploads are refused below it, so a balancer should
+ * send new customers elsewhere).  The probe runs in a task: it fsyncs.
  */
 int
 rn_readyz(struct http_request *req)
@@ -84,18 +90,20 @@ rn_readyz(struct http_request *req)
 
 	job = ctx->job;
 	ok = rn_models_count > 0 && job->store_ok && job->disk_ok &&
-	    job->imaging_ok;
+	    job->imaging_ok && job->space_ok;
 
 	jsonw_init(&w, 4096);
 	jsonw_object_open(&w);
 	if (!ok) {
-		snprintf(msg, sizeof(msg), "%s%s%s%s%s",
-		    rn_models_count > 0 ? "" : rn_models_err,
-		    rn_models_count > 0 || (job->store_ok && job->disk_ok) ?
-		    "" : "; ",
-		    job->store_ok && job->disk_ok ? "" : job->store_err,
-		    job->imaging_ok ? "" : "; ",
-		    job->imaging_ok ? "" : job->imaging_err);
+		msg[0] = '\0';
+		if (rn_models_count <= 0)
+			msg_add(msg, sizeof(msg), rn_models_err);
+		if (!job->store_ok || !job->disk_ok)
+			msg_add(msg, sizeof(msg), job->store_err);
+		if (!job->imaging_ok)
+			msg_add(msg, sizeof(msg), job->imaging_err);
+		if (!job->space_ok)
+			msg_add(msg, sizeof(msg), job->space_err);
 		jsonw_key(&w, "error");
 		jsonw_object_open(&w);
 		jsonw_key(&w, "code");
@@ -130,6 +138,11 @@ rn_readyz(struct http_request *req)
 	jsonw_object_open(&w);
 	jsonw_key(&w, "ok");
 	jsonw_bool(&w, job->imaging_ok);
+	jsonw_object_close(&w);
+	jsonw_key(&w, "disk_reserve");
+	jsonw_object_open(&w);
+	jsonw_key(&w, "ok");
+	jsonw_bool(&w, job->space_ok);
 	jsonw_object_close(&w);
 	/* Informational: an open breaker parks cases, it does not stop us. */
 	jsonw_key(&w, "idcheck");
@@ -196,6 +209,19 @@ rn_not_found(struct http_request *req)
 	    "no such resource"));
 }
 
+/* Appends one cause to the not-ready message, "; " between causes. */
+static void
+msg_add(char *msg, size_t len, const char *cause)
+{
+	size_t	used;
+
+	used = strlen(msg);
+	if (used + 1 >= len)
+		return;
+	(void)snprintf(msg + used, len - used, "%s%s", used > 0 ? "; " : "",
+	    cause);
+}
+
 /* A durable write: create, write, fsync, rename, remove. */
 static void
 ready_probe(void *arg)
@@ -221,6 +247,11 @@ ready_probe(void *arg)
 	if (rn_thread_engine(job->imaging_err, sizeof(job->imaging_err)) !=
 	    NULL)
 		job->imaging_ok = 1;
+
+	if (diskspace_store_ok(rn_cfg.state_dir, rn_cfg.store_url,
+	    (uint64_t)rn_cfg.disk_reserve_mb * 1024 * 1024, job->space_err,
+	    sizeof(job->space_err)) == 1)
+		job->space_ok = 1;
 
 	/* The store answers a round trip. */
 	if ((st = rn_thread_store(job->store_err, sizeof(job->store_err))) !=

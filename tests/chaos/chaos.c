@@ -245,8 +245,8 @@ start_service(void)
 		snprintf(keys_dir, sizeof(keys_dir), "%s/tmp", tmpfs_dir);
 		(void)mkdir(keys_dir, 0700);
 		snprintf(extra + n, sizeof(extra) - (size_t)n,
-		    "state_dir = %s\nstore_url = sqlite:%s/realname.db\n",
-		    tmpfs_dir, tmpfs_dir);
+		    "state_dir = %s\nstore_url = sqlite:%s/realname.db\n"
+		    "disk_reserve_mb = 8\n", tmpfs_dir, tmpfs_dir);
 		snprintf(keys_dir, sizeof(keys_dir), "%s/keys", tmpfs_dir);
 		snprintf(store_url, sizeof(store_url),
 		    "sqlite:%s/realname.db", tmpfs_dir);
