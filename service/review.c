@@ -40,7 +40,6 @@
 #include "api.h"
 #include "export.h"
 #include "jsonr.h"
-#include "pipeline.h"
 #include "realname.h"
 #include "reasons.h"
 #include "review_auth.h"
@@ -1272,7 +1271,6 @@ decide_work(struct review_job *job, struct store *st,
 		jsonw_string(&payload, c.id);
 		jsonw_key(&payload, "order_ref");
 		jsonw_string(&payload, c.order_ref);
-		rn_webhook_case_fields(&payload, &c);
 		jsonw_key(&payload, "outcome");
 		jsonw_string(&payload, d.to == STORE_STATE_APPROVED ?
 		    "approved" : "rejected");
