@@ -4,7 +4,8 @@
  * verification; another key fails the HMAC; purged images leave their
  * recorded hashes; cases are found by phone number, by ID number through
  * its lookup hash (a wrong number finds nothing) and by China days; the
- * limits refuse instead of truncating; every export is audited.
+ * limits refuse instead of truncating; every export is audited.  The
+ * store's part runs on SQLite and on a throwaway PostgreSQL cluster.
  */
 
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <sodium.h>
 
 #include "export.h"
+#include "pg_harness.h"
 #include "store.h"
 #include "store_backend.h"
 #include "vault.h"
@@ -42,8 +44,9 @@
 #define DAY_BODY	"{\"from\":\"2026-11-20\",\"to\":\"2026-11-20\"}"
 
 struct fixture {
+	int		 pg;
 	char		 dir[64];
-	char		 url[128];
+	char		 url[512];
 	char		 keys[128];
 	struct store	*h;
 	struct vault	*v;
@@ -55,6 +58,8 @@ struct fixture {
 
 static const unsigned char	lookup_key[32] =
     "synthetic lookup key for tests!";
+static struct pg_harness	pg;
+static int			pg_started, db_seq;
 
 static void
 make_case(struct fixture *f, const char *number, const char *phone,
@@ -114,18 +119,25 @@ make_case(struct fixture *f, const char *number, const char *phone,
 }
 
 static int
-setup(void **state)
+setup(void **state, int use_pg)
 {
 	struct fixture	*f;
-	char		 mig[1024], err[VAULT_ERR_MAX];
+	struct sval	 p[2];
+	char		 mig[1024], err[VAULT_ERR_MAX], name[32];
 	const char	*root;
 
 	assert_int_equal(sodium_init() >= 0, 1);
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
+	f->pg = use_pg;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/rn-export-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->url, sizeof(f->url), "sqlite:%s/db", f->dir);
+	if (use_pg) {
+		snprintf(name, sizeof(name), "export%d", ++db_seq);
+		assert_int_equal(pg_harness_create_db(&pg, name, f->url,
+		    sizeof(f->url)), 0);
+	} else
+		snprintf(f->url, sizeof(f->url), "sqlite:%s/db", f->dir);
 	snprintf(f->keys, sizeof(f->keys), "%s/keys", f->dir);
 	f->v = vault_open(f->keys, 1, err, sizeof(err));
 	assert_non_null(f->v);
@@ -137,7 +149,46 @@ setup(void **state)
 	    "test", DAY_20_MS), 0);
 	make_case(f, NUMBER_A, PHONE_A, DAY_20_MS + 3600 * 1000, f->case_a);
 	make_case(f, NUMBER_B, PHONE_B, DAY_20_MS + 2 * DAY_MS, f->case_b);
+	/* A supervisor's QA verdict on case B (migration 0007). */
+	p[0] = store_sv_text(f->case_b);
+	p[1] = store_sv_int(DAY_20_MS + 2 * DAY_MS + 5000);
+	assert_int_equal(store_q(f->h, "INSERT INTO qa_samples (case_id, "
+	    "channel, dealer, auto_state, seq, sampled_at, verdict, "
+	    "reason, comment, reviewed_at) VALUES ($1, 'web', 'web-direct', "
+	    "'APPROVED', 7, $2, 'agree', 'qa_agree', 'looks right', $2)", p,
+	    2, NULL, NULL), 0);
 	*state = f;
+	return (0);
+}
+
+static int
+setup_sqlite(void **state)
+{
+	return (setup(state, 0));
+}
+
+static int
+setup_pg(void **state)
+{
+	return (setup(state, 1));
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	if (pg_harness_start(&pg) == -1)
+		return (-1);
+	pg_started = 1;
+	return (0);
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	if (pg_started)
+		pg_harness_stop(&pg);
 	return (0);
 }
 
@@ -239,6 +290,14 @@ test_export_round_trip_verifies(void **state)
 	assert_non_null(strstr(json, "\"event\":\"case.decided\""));
 	assert_non_null(strstr(json, "\"prev_hash\":\""));
 	assert_non_null(strstr(json, "\"matches_recorded_sha256\":true"));
+	assert_non_null(strstr(json, "\"qa_samples\":[]"));
+	free(json);
+	snprintf(name, sizeof(name), "cases/%s/case.json", f->case_b);
+	m = member(r.data, r.len, name, &len);
+	assert_non_null(m);
+	json = strndup((const char *)m, len);
+	assert_non_null(strstr(json, "\"verdict\":\"agree\""));
+	assert_non_null(strstr(json, "\"comment\":\"looks right\""));
 	free(json);
 	/* The manifest never holds an ID number. */
 	m = member(r.data, r.len, "manifest.json", &len);
@@ -550,25 +609,42 @@ test_export_query_json_codes(void **state)
 int
 main(void)
 {
+	/*
+	 * The verification itself does not touch the store: the byte by
+	 * byte and wrong-key tests run once, on SQLite; the rest run on
+	 * PostgreSQL too (setup_pg).
+	 */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_export_round_trip_verifies, setup, teardown),
+		    test_export_round_trip_verifies, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_export_any_changed_byte_fails, setup, teardown),
+		    test_export_any_changed_byte_fails, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_export_failure_names_the_member, setup, teardown),
+		    test_export_failure_names_the_member, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_export_wrong_key_fails_hmac, setup, teardown),
+		    test_export_wrong_key_fails_hmac, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_export_purged_images_give_hashes, setup, teardown),
+		    test_export_purged_images_give_hashes, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_export_finds_by_number_exactly, setup, teardown),
+		    test_export_finds_by_number_exactly, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_export_limits_refuse, setup, teardown),
+		    test_export_limits_refuse, setup_sqlite, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_export_is_audited, setup, teardown),
+		    test_export_is_audited, setup_sqlite, teardown),
 		cmocka_unit_test(test_export_query_json_codes),
+		cmocka_unit_test_setup_teardown(
+		    test_export_round_trip_verifies, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_export_failure_names_the_member, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_export_purged_images_give_hashes, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_export_finds_by_number_exactly, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_export_limits_refuse, setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_export_is_audited, setup_pg, teardown),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
 }
