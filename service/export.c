@@ -409,6 +409,7 @@ export_run(struct store *st, const struct vault *v,
 		goto cleanup;
 	}
 	sha256_hex(mtext, mlen, r->manifest_sha256);
+	memcpy(r->signing_public_key, pk_hex, sizeof(r->signing_public_key));
 
 	/* No export leaves without its audit rows. */
 	jsonw_object_open(&detail);

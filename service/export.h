@@ -125,6 +125,7 @@ struct export_result {
 	size_t		 len;
 	size_t		 ncases;
 	char		 manifest_sha256[STORE_HASH_HEX_LEN + 1];
+	char		 signing_public_key[65];	/* hex Ed25519 */
 	enum export_code code;
 	const char	*api_code;	/* "phone_invalid", "too_many_cases"... */
 	char		 err[EXPORT_ERR_MAX];

@@ -148,6 +148,8 @@ admin_export(const struct rn_config *cfg, int argc, char **argv)
 	    masked[0] != '\0' ? " for ID number " : "", masked, r.len, out);
 	printf("export: manifest SHA-256 %s (audited as %s)\n",
 	    r.manifest_sha256, actor);
+	printf("export: Ed25519 public key %s (give it to the regulator to "
+	    "check manifest.sig)\n", r.signing_public_key);
 	export_result_free(&r);
 	return (0);
 }

@@ -358,6 +358,7 @@ test_export_cli_date_range_and_numbers(void **state)
 	    from_day, to_day, path);
 	assert_int_equal(admin(args, NULL, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "export: 3 cases"));
+	assert_non_null(strstr(out, "export: Ed25519 public key "));
 	snprintf(args, sizeof(args), "export-verify %s", path);
 	assert_int_equal(admin(args, NULL, out, sizeof(out)), 0);
 	/* Never over an existing file. */
