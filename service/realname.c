@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <sys/prctl.h>
@@ -202,6 +203,19 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_configure(void)
 {
+	/*
+	 * A worker outliving kore's main process (killed with SIGKILL, or
+	 * crashed) keeps its listening socket; Kore notices the parent's
+	 * channel closing only between requests and then drains, which a
+	 * long task or a stuck upstream call delays.  So the kernel kills
+	 * it.  Set here, after Kore dropped privileges (a change of uid
+	 * clears it); a parent gone before this call is left to Kore's own
+	 * check (getppid() is outside the seccomp filter).  The store's
+	 * leases make a killed worker's work safe to take over.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		kore_log(LOG_WARNING, "worker: no parent-death signal: %s",
+		    strerror(errno));
 	rn_pipeline_start();
 	kore_log(LOG_NOTICE, "worker ready (%s)", RN_VERSION);
 }

@@ -479,6 +479,50 @@ test_main_log_is_clean(void **state)
 	assert_log_clean(&main_kore);
 }
 
+/*
+ * Kore's main process killed outright (kill -9, an OOM kill): its
+ * workers must not live on with the listening socket and the pipeline
+ * threads.  Runs last: it ends the group's kore, and restarts it so
+ * the teardown finds what it expects.
+ */
+static void
+test_workers_die_with_the_main_process(void **state)
+{
+	char	 path[128], stat[256], *p;
+	FILE	*fp;
+	int	 pid[8], n, i, alive, tries;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+	    (int)main_kore.pid, (int)main_kore.pid);
+	assert_non_null(fp = fopen(path, "r"));
+	for (n = 0; n < 8 && fscanf(fp, "%d", &pid[n]) == 1; n++)
+		;
+	fclose(fp);
+	assert_true(n >= 2);
+
+	assert_int_equal(harness_kill9(&main_kore), 0);
+	/* Gone or a zombie waiting for init: never running again. */
+	for (tries = 0; tries < 50; tries++) {
+		alive = 0;
+		for (i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid[i]);
+			if ((fp = fopen(path, "r")) == NULL)
+				continue;
+			if (fgets(stat, sizeof(stat), fp) != NULL &&
+			    (p = strrchr(stat, ')')) != NULL && p[1] == ' ' &&
+			    p[2] != 'Z' && p[2] != 'X')
+				alive++;
+			fclose(fp);
+		}
+		if (alive == 0)
+			break;
+		usleep(100 * 1000);
+	}
+	assert_int_equal(alive, 0);
+	assert_int_equal(harness_restart(&main_kore), 0);
+}
+
 int
 main(void)
 {
@@ -499,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_first_run_creates_private_master_key),
 		cmocka_unit_test(test_workers_never_dump_core),
 		cmocka_unit_test(test_main_log_is_clean),
+		cmocka_unit_test(test_workers_die_with_the_main_process),
 	};
 
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
