@@ -10,6 +10,8 @@
  * writer's, and busy_timeout turns lock waits into bounded waits.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -57,6 +59,7 @@ sq_open(struct store *h, const char *path)
 {
 	sqlite3		*db;
 	sqlite3_stmt	*st;
+	struct stat	 sb;
 	const char	*mode;
 	int		 fd, rc;
 
@@ -66,14 +69,26 @@ sq_open(struct store *h, const char *path)
 	/*
 	 * Create the file ourselves so that it is 0600 from the start:
 	 * it holds names and ID numbers.  SQLite gives its -wal and -shm
-	 * files the database file's mode.
+	 * files the database file's mode.  Only when it does not exist:
+	 * closing any descriptor of the file drops every POSIX lock this
+	 * process holds on it, so an open()+close() beside a live
+	 * connection (another task thread's) silently took away the
+	 * SHARED lock by which SQLite tells other processes that the WAL
+	 * is in use; the next process to close its last connection then
+	 * checkpointed and deleted the WAL under us ("database disk image
+	 * is malformed").  A file that did not exist has no connection.
 	 */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		return (store_fail(h, STORE_UNAVAILABLE, "sqlite: cannot "
-		    "open '%s': %s", path, strerror(errno)));
+	if (stat(path, &sb) == -1) {
+		if (errno != ENOENT)
+			return (store_fail(h, STORE_UNAVAILABLE, "sqlite: "
+			    "cannot open '%s': %s", path, strerror(errno)));
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST)
+			return (store_fail(h, STORE_UNAVAILABLE, "sqlite: "
+			    "cannot create '%s': %s", path, strerror(errno)));
+		if (fd != -1)
+			(void)close(fd);
 	}
-	(void)close(fd);
 
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL);
