@@ -39,6 +39,7 @@
 #define MANIFEST_MAX	(8 * 1024 * 1024)
 #define HEX_HMAC_LEN	(crypto_auth_hmacsha256_BYTES * 2)
 #define HEX_SIG_LEN	(crypto_sign_BYTES * 2)
+#define ENTRY_MAX	(NAME_MAX_LEN + STORE_HASH_HEX_LEN + 64)
 
 /* The archive being written, never longer than max. */
 struct tarw {
@@ -264,7 +265,7 @@ export_run(struct store *st, const struct vault *v,
 	char			 sig_hex[HEX_SIG_LEN + 1];
 	char			 pk_hex[crypto_sign_PUBLICKEYBYTES * 2 + 1];
 	char			 case_detail[128];
-	char			 entry[NAME_MAX_LEN + STORE_HASH_HEX_LEN + 64];
+	char			 entry[ENTRY_MAX];
 	uint8_t			 mac[crypto_auth_hmacsha256_BYTES];
 	uint8_t			 sig[crypto_sign_BYTES];
 	const char		*mtext, *dtext;
@@ -378,9 +379,9 @@ export_run(struct store *st, const struct vault *v,
 	jsonw_array_open(&m);
 	for (i = 0; i < files.n; i++) {
 		/* Names are ours: [a-z0-9/.], nothing to escape. */
-		snprintf(entry, sizeof(entry), "\n{\"name\":\"%s\",\"size\":%zu,"
-		    "\"sha256\":\"%s\"}", files.v[i].name, files.v[i].size,
-		    files.v[i].sha256);
+		snprintf(entry, sizeof(entry), "\n{\"name\":\"%s\","
+		    "\"size\":%zu,\"sha256\":\"%s\"}", files.v[i].name,
+		    files.v[i].size, files.v[i].sha256);
 		jsonw_raw(&m, entry, strlen(entry));
 	}
 	jsonw_array_close(&m);
@@ -1046,8 +1047,9 @@ tar_read(const uint8_t *tar, size_t len, struct member **out, size_t *n,
 		memcpy(name, h, NAME_MAX_LEN);
 		name[NAME_MAX_LEN] = '\0';
 		/* Exactly as tar_add writes it: six digits, NUL, space. */
-		if (h[NAME_MAX_LEN] != '\0' || h[154] != '\0' || h[155] != ' ' ||
-		    octal(h + 148, 6, &sum) == -1 || sum != actual) {
+		if (h[NAME_MAX_LEN] != '\0' || h[154] != '\0' ||
+		    h[155] != ' ' || octal(h + 148, 6, &sum) == -1 ||
+		    sum != actual) {
 			fail(rep, "archive: header at offset %zu: checksum "
 			    "does not match", off);
 			goto broken;
@@ -1144,7 +1146,8 @@ files_parse(const char *m, size_t len, struct filelist *fl,
 		memset(&f, 0, sizeof(f));
 		if (expect(&p, end, "\n{\"name\":\"") == -1)
 			goto bad;
-		for (i = 0; p < end && *p != '"' && i < NAME_MAX_LEN; i++, p++) {
+		for (i = 0; p < end && *p != '"' && i < NAME_MAX_LEN;
+		    i++, p++) {
 			if (!isalnum((unsigned char)*p) && *p != '/' &&
 			    *p != '.' && *p != '_' && *p != '-')
 				goto bad;

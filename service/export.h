@@ -113,7 +113,7 @@ struct export_limits {
 /* Why an export was refused; the console's error code for each. */
 enum export_code {
 	EXPORT_OK = 0,
-	EXPORT_INVALID,		/* the query: see export_result.api_code */
+	EXPORT_INVALID,		/* the query: see api_code */
 	EXPORT_TOO_MANY,	/* too_many_cases */
 	EXPORT_TOO_LARGE,	/* export_too_large */
 	EXPORT_UNAVAILABLE,	/* store_unavailable */
@@ -121,13 +121,13 @@ enum export_code {
 };
 
 struct export_result {
-	uint8_t		*data;		/* the archive; export_result_free */
+	uint8_t		*data;		/* the archive */
 	size_t		 len;
 	size_t		 ncases;
 	char		 manifest_sha256[STORE_HASH_HEX_LEN + 1];
 	char		 signing_public_key[65];	/* hex Ed25519 */
 	enum export_code code;
-	const char	*api_code;	/* "phone_invalid", "too_many_cases"... */
+	const char	*api_code;	/* "phone_invalid", ... */
 	char		 err[EXPORT_ERR_MAX];
 };
 
@@ -143,10 +143,10 @@ struct export_report {
 	int		ok;		/* 1: everything verified */
 	int		hmac_ok;
 	int		signature_ok;
-	size_t		nfiles;		/* files listed in the manifest */
+	size_t		nfiles;		/* files in the manifest */
 	size_t		ncases;
 	char		key_id[VAULT_KEY_ID_LEN * 2 + 1];
-	size_t		nfailures;	/* may exceed EXPORT_FAILURES_MAX */
+	size_t		nfailures;	/* may pass FAILURES_MAX */
 	char		failures[EXPORT_FAILURES_MAX][EXPORT_FAILURE_LEN];
 };
 

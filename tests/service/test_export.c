@@ -410,7 +410,6 @@ test_export_wrong_key_fails_hmac(void **state)
 	assert_int_equal(export_keys_derive(f->v, NULL, &k, err,
 	    sizeof(err)), 0);
 	assert_int_equal(export_verify_keys(r.data, r.len, &k, &rep), 0);
-	/* The export key is not the image key's derivation of another id. */
 	export_keys_clear(&k);
 	vault_close(other);
 	export_result_free(&r);
@@ -606,6 +605,10 @@ test_export_query_json_codes(void **state)
 	assert_int_equal(q.to_ms, DAY_20_MS + DAY_MS);
 }
 
+#define ON_SQLITE(t)	cmocka_unit_test_setup_teardown(t, setup_sqlite, \
+			    teardown)
+#define ON_PG(t)	cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
+
 int
 main(void)
 {
@@ -615,35 +618,21 @@ main(void)
 	 * PostgreSQL too (setup_pg).
 	 */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_export_round_trip_verifies, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_any_changed_byte_fails, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_failure_names_the_member, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_wrong_key_fails_hmac, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_purged_images_give_hashes, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_finds_by_number_exactly, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_limits_refuse, setup_sqlite, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_is_audited, setup_sqlite, teardown),
+		ON_SQLITE(test_export_round_trip_verifies),
+		ON_SQLITE(test_export_any_changed_byte_fails),
+		ON_SQLITE(test_export_failure_names_the_member),
+		ON_SQLITE(test_export_wrong_key_fails_hmac),
+		ON_SQLITE(test_export_purged_images_give_hashes),
+		ON_SQLITE(test_export_finds_by_number_exactly),
+		ON_SQLITE(test_export_limits_refuse),
+		ON_SQLITE(test_export_is_audited),
 		cmocka_unit_test(test_export_query_json_codes),
-		cmocka_unit_test_setup_teardown(
-		    test_export_round_trip_verifies, setup_pg, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_failure_names_the_member, setup_pg, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_purged_images_give_hashes, setup_pg, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_finds_by_number_exactly, setup_pg, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_limits_refuse, setup_pg, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_export_is_audited, setup_pg, teardown),
+		ON_PG(test_export_round_trip_verifies),
+		ON_PG(test_export_failure_names_the_member),
+		ON_PG(test_export_purged_images_give_hashes),
+		ON_PG(test_export_finds_by_number_exactly),
+		ON_PG(test_export_limits_refuse),
+		ON_PG(test_export_is_audited),
 	};
 
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
