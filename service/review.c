@@ -13,6 +13,13 @@
  *   GET  /review/api/cases/{id}/photos/{side}   the decrypted photo
  *   POST /review/api/cases/{id}/claim|release|decide
  *   POST /review/api/export        supervisor: the regulator export
+ *   GET  /review/qa  /review/channels  /review/export   supervisor pages
+ *   GET  /review/api/qa/queue      supervisor: QA samples awaiting a look
+ *   GET  /review/api/qa/overrides  supervisor: the overrides report
+ *   POST /review/api/qa/{id}/verdict   supervisor: agree or override
+ *   GET  /review/api/oversight     supervisor: figures per channel and
+ *                                  dealer with outlier flags (?days=)
+ *   GET  /review/api/oversight.csv the same table as text/csv
  *                                  (service/export.h), a tar download
  *
  * Sessions: a random cookie (HttpOnly, SameSite=Strict, Path=/review,
@@ -40,10 +47,12 @@
 #include "api.h"
 #include "export.h"
 #include "jsonr.h"
+#include "pipeline.h"
 #include "realname.h"
 #include "reasons.h"
 #include "review_auth.h"
 #include "store.h"
+#include "store_qa.h"
 #include "store_review.h"
 #include "vault.h"
 #include "web.h"
@@ -59,6 +68,9 @@ int	rn_review_case(struct http_request *);
 int	rn_review_case_action(struct http_request *);
 int	rn_review_photo(struct http_request *);
 int	rn_review_export(struct http_request *);
+int	rn_review_qa(struct http_request *);
+int	rn_review_qa_verdict(struct http_request *);
+int	rn_review_oversight(struct http_request *);
 
 #define COOKIE_NAME	"rn_review"
 #define BODY_MAX	(16 * 1024)
@@ -66,6 +78,9 @@ int	rn_review_export(struct http_request *);
 #define HISTORY_MAX	200
 #define SAME_NUMBER_MAX	20
 #define QUEUE_MAX	500
+#define QA_LIST_MAX	500
+#define DAYS_DEFAULT	30
+#define DAYS_MAX	3660
 
 enum review_op {
 	OP_LOGIN,
@@ -79,6 +94,11 @@ enum review_op {
 	OP_DECIDE,
 	OP_PHOTO,
 	OP_EXPORT,
+	OP_QA_QUEUE,
+	OP_QA_OVERRIDES,
+	OP_QA_VERDICT,
+	OP_OVERSIGHT,
+	OP_OVERSIGHT_CSV,
 };
 
 struct review_job {
@@ -91,6 +111,7 @@ struct review_job {
 	enum store_side		 side;
 	char			 reason_filter[STORE_REVIEW_REASON_MAX];
 	char			 channel_filter[STORE_CHANNEL_MAX];
+	int			 days;		/* oversight period */
 	unsigned char		*body;
 	size_t			 body_len;
 
@@ -100,6 +121,8 @@ struct review_job {
 	unsigned char		*photo;
 	size_t			 photo_len;
 	struct export_result	 export;	/* OP_EXPORT's archive */
+	char			*csv;		/* OP_OVERSIGHT_CSV's table */
+	size_t			 csv_len;
 	char			 set_cookie[RN_REVIEW_TOKEN_LEN + 1];
 	int			 clear_cookie;
 	int			 retry_after;
@@ -141,6 +164,17 @@ static void	photo_work(struct review_job *, struct store *,
 static void	write_figures(struct jsonw *, const char *);
 static void	export_work(struct review_job *, struct store *,
 		    const struct store_session *);
+static int	parse_qa_path(const char *, struct review_job *);
+static int	supervisor_only(struct review_job *,
+		    const struct store_session *);
+static void	qa_list_work(struct review_job *, struct store *,
+		    const struct store_session *);
+static void	qa_verdict_work(struct review_job *, struct store *,
+		    const struct store_session *);
+static void	oversight_work(struct review_job *, struct store *,
+		    const struct store_session *);
+static void	write_sample(struct jsonw *, const struct store_qa_sample *);
+static void	write_rate(struct jsonw *, const char *, int64_t, int64_t);
 
 /*
  * Pages: the same for everyone (no data in them); the scripts fetch the
@@ -160,6 +194,12 @@ rn_review_page(struct http_request *req)
 		page = "review/stats.html";
 	else if (!strncmp(req->path, "/review/case/", 13))
 		page = "review/case.html";
+	else if (!strcmp(req->path, "/review/qa"))
+		page = "review/qa.html";
+	else if (!strcmp(req->path, "/review/channels"))
+		page = "review/channels.html";
+	else if (!strcmp(req->path, "/review/export"))
+		page = "review/export.html";
 	else
 		return (api_error(req, HTTP_STATUS_NOT_FOUND, "not_found",
 		    "no such page"));
@@ -243,6 +283,29 @@ rn_review_export(struct http_request *req)
 	    OP_EXPORT));
 }
 
+int
+rn_review_qa(struct http_request *req)
+{
+	return (handle(req, RN_ROUTE_REVIEW_API, HTTP_METHOD_GET |
+	    HTTP_METHOD_HEAD, !strcmp(req->path, "/review/api/qa/overrides") ?
+	    OP_QA_OVERRIDES : OP_QA_QUEUE));
+}
+
+int
+rn_review_qa_verdict(struct http_request *req)
+{
+	return (handle(req, RN_ROUTE_REVIEW_API, HTTP_METHOD_POST,
+	    OP_QA_VERDICT));
+}
+
+int
+rn_review_oversight(struct http_request *req)
+{
+	return (handle(req, RN_ROUTE_REVIEW_API, HTTP_METHOD_GET |
+	    HTTP_METHOD_HEAD, !strcmp(req->path, "/review/api/oversight.csv") ?
+	    OP_OVERSIGHT_CSV : OP_OVERSIGHT));
+}
+
 /*
  * One path for every API route: copy what the request carries in the
  * event loop, do the rest in a task, answer with what it left.
@@ -295,6 +358,12 @@ answer(struct http_request *req, struct review_job *job)
 		job_error(job, 500, "internal_error", "no answer was made");
 	if (job->export.data != NULL && job->status == 200)
 		return (export_answer(req, job));
+	if (job->csv != NULL && job->status == 200) {
+		http_response_header(req, "content-disposition",
+		    "attachment; filename=\"realname-channels.csv\"");
+		return (api_reply(req, 200, "text/csv; charset=utf-8",
+		    job->csv, job->csv_len));
+	}
 	if (job->photo != NULL && job->status == 200) {
 		http_response_header(req, "content-security-policy",
 		    "default-src 'none'; sandbox");
@@ -325,7 +394,13 @@ read_request(struct http_request *req, struct review_job *job)
 		job_error(job, 404, "not_found", "no such resource");
 		return (-1);
 	}
-	if (job->op == OP_QUEUE && req->query_string != NULL)
+	if (job->op == OP_QA_VERDICT && parse_qa_path(req->path, job) == -1) {
+		job_error(job, 404, "not_found", "no such resource");
+		return (-1);
+	}
+	job->days = DAYS_DEFAULT;
+	if ((job->op == OP_QUEUE || job->op == OP_OVERSIGHT ||
+	    job->op == OP_OVERSIGHT_CSV) && req->query_string != NULL)
 		parse_query(req->query_string, job);
 	if (job->op == OP_LOGIN && (!http_request_header(req, "content-type",
 	    &v) || strncasecmp(v, "application/json", 16) != 0)) {
@@ -410,7 +485,7 @@ parse_case_path(const char *path, struct review_job *job)
 	return (0);
 }
 
-/* reason=<code>&channel=<name>; anything else is ignored. */
+/* reason=<code>&channel=<name>&days=<n>; anything else is ignored. */
 static void
 parse_query(const char *qs, struct review_job *job)
 {
@@ -421,6 +496,15 @@ parse_query(const char *qs, struct review_job *job)
 	for (p = qs; p != NULL && *p != '\0'; p = e != NULL ? e + 1 : NULL) {
 		e = strchr(p, '&');
 		len = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (len > 5 && len < 10 && !strncmp(p, "days=", 5)) {
+			for (i = 5; i < len && isdigit((unsigned char)p[i]);
+			    i++)
+				;
+			if (i == len && atoi(p + 5) >= 1)
+				job->days = atoi(p + 5) > DAYS_MAX ? DAYS_MAX :
+				    atoi(p + 5);
+			continue;
+		}
 		if (len > 7 && !strncmp(p, "reason=", 7)) {
 			dst = job->reason_filter;
 			max = sizeof(job->reason_filter);
@@ -461,6 +545,7 @@ job_free(void *arg)
 		free(job->photo);
 	}
 	export_result_free(&job->export);
+	free(job->csv);
 	sodium_memzero(job->cookie, sizeof(job->cookie));
 	sodium_memzero(job->set_cookie, sizeof(job->set_cookie));
 	jsonw_free(&job->out);
@@ -558,7 +643,7 @@ work(void *arg)
 	}
 	posting = job->op == OP_LOGOUT || job->op == OP_CLAIM ||
 	    job->op == OP_RELEASE || job->op == OP_DECIDE ||
-	    job->op == OP_EXPORT;
+	    job->op == OP_EXPORT || job->op == OP_QA_VERDICT;
 	if (job_session(job, st, &s, posting) == -1)
 		return;
 	switch (job->op) {
@@ -589,6 +674,17 @@ work(void *arg)
 		break;
 	case OP_EXPORT:
 		export_work(job, st, &s);
+		break;
+	case OP_QA_QUEUE:
+	case OP_QA_OVERRIDES:
+		qa_list_work(job, st, &s);
+		break;
+	case OP_QA_VERDICT:
+		qa_verdict_work(job, st, &s);
+		break;
+	case OP_OVERSIGHT:
+	case OP_OVERSIGHT_CSV:
+		oversight_work(job, st, &s);
 		break;
 	default:
 		break;
@@ -1271,6 +1367,7 @@ decide_work(struct review_job *job, struct store *st,
 		jsonw_string(&payload, c.id);
 		jsonw_key(&payload, "order_ref");
 		jsonw_string(&payload, c.order_ref);
+		rn_webhook_case_fields(&payload, &c);
 		jsonw_key(&payload, "outcome");
 		jsonw_string(&payload, d.to == STORE_STATE_APPROVED ?
 		    "approved" : "rejected");
@@ -1465,4 +1562,501 @@ export_answer(struct http_request *req, struct review_job *job)
 	    job->export.manifest_sha256);
 	return (api_reply(req, 200, "application/x-tar", job->export.data,
 	    job->export.len));
+}
+
+/*
+ * Supervisor oversight (issue 9): the QA sample of the pipeline's own
+ * decisions, and the figures per channel and dealer.  Supervisors only:
+ * reviewers and auditors get 403 "forbidden" on every one of these (the
+ * auditor keeps the case and audit views above).
+ */
+
+/* "/review/api/qa/<32 hex>/verdict" */
+static int
+parse_qa_path(const char *path, struct review_job *job)
+{
+	const char	*p;
+	size_t		 i;
+
+	if (strncmp(path, "/review/api/qa/", 15) != 0)
+		return (-1);
+	p = path + 15;
+	for (i = 0; i < STORE_ID_LEN; i++) {
+		if (!isxdigit((unsigned char)p[i]) ||
+		    isupper((unsigned char)p[i]))
+			return (-1);
+	}
+	if (strcmp(p + STORE_ID_LEN, "/verdict") != 0)
+		return (-1);
+	memcpy(job->case_id, p, STORE_ID_LEN);
+	job->case_id[STORE_ID_LEN] = '\0';
+	return (0);
+}
+
+static int
+supervisor_only(struct review_job *job, const struct store_session *s)
+{
+	if (s->role == STORE_ROLE_SUPERVISOR)
+		return (0);
+	job_error(job, 403, "forbidden", "QA sampling, channel figures and "
+	    "exports are for supervisors only");
+	return (-1);
+}
+
+static void
+write_sample(struct jsonw *w, const struct store_qa_sample *q)
+{
+	jsonw_object_open(w);
+	jsonw_key(w, "case_id");
+	jsonw_string(w, q->case_id);
+	jsonw_key(w, "order_ref");
+	jsonw_string(w, q->order_ref);
+	jsonw_key(w, "channel");
+	jsonw_string(w, q->channel);
+	jsonw_key(w, "dealer");
+	jsonw_string(w, q->dealer);
+	jsonw_key(w, "auto_state");
+	jsonw_string(w, store_state_name(q->auto_state));
+	jsonw_key(w, "state");
+	jsonw_string(w, store_state_name(q->state));
+	jsonw_key(w, "seq");
+	jsonw_int(w, q->seq);
+	jsonw_key(w, "sampled_at");
+	jsonw_int(w, q->sampled_at);
+	jsonw_key(w, "upstream_match");
+	jsonw_bool(w, q->upstream_match);
+	jsonw_key(w, "reasons");
+	if (q->reasons != NULL && *q->reasons == '[')
+		jsonw_raw(w, q->reasons, strlen(q->reasons));
+	else
+		jsonw_null(w);
+	jsonw_key(w, "verdict");
+	jsonw_string(w, store_qa_verdict_name(q->verdict));
+	if (q->verdict != STORE_QA_PENDING) {
+		jsonw_key(w, "supervisor");
+		jsonw_string(w, q->supervisor);
+		jsonw_key(w, "reviewed_at");
+		jsonw_int(w, q->reviewed_at);
+		jsonw_key(w, "comment");
+		jsonw_string(w, q->comment != NULL ? q->comment : "");
+	}
+	if (q->verdict == STORE_QA_OVERRIDE) {
+		jsonw_key(w, "from");
+		jsonw_string(w, store_state_name(q->auto_state));
+		jsonw_key(w, "to");
+		jsonw_string(w, store_state_name(q->to_state));
+		jsonw_key(w, "reason");
+		jsonw_string(w, q->reason);
+	}
+	jsonw_object_close(w);
+}
+
+/* The pending samples (oldest first), or the overrides (newest first). */
+static void
+qa_list_work(struct review_job *job, struct store *st,
+    const struct store_session *s)
+{
+	struct store_qa_sample	*list;
+	struct jsonw		*w = &job->out;
+	size_t			 n, i;
+
+	if (supervisor_only(job, s) == -1)
+		return;
+	if (store_qa_list(st, job->op == OP_QA_OVERRIDES ?
+	    STORE_QA_LIST_OVERRIDES : STORE_QA_LIST_PENDING, QA_LIST_MAX,
+	    &list, &n) == -1) {
+		(void)store_failed(job, st);
+		return;
+	}
+	jsonw_object_open(w);
+	jsonw_key(w, "now");
+	jsonw_int(w, store_now_ms());
+	jsonw_key(w, "share");
+	jsonw_double(w, (double)store_qa_share_ppm() / STORE_QA_PPM);
+	jsonw_key(w, "method");
+	jsonw_string(w, "systematic sampling per channel with a random "
+	    "start: decision number n of a channel is sampled when "
+	    "floor(n*share + u) grows (u in [0,1) drawn once per channel "
+	    "from qa_sample_seed), so each channel gets its share within one");
+	jsonw_key(w, "items");
+	jsonw_array_open(w);
+	for (i = 0; i < n; i++)
+		write_sample(w, &list[i]);
+	jsonw_array_close(w);
+	jsonw_object_close(w);
+	store_qa_samples_free(list, n);
+	job->status = 200;
+}
+
+/*
+ * {"verdict":"agree"} or {"verdict":"override","to":"rejected"|"review"|
+ * "approved","reason":<code>,"comment":<why>}.  Rejecting takes a reason
+ * code from the catalogue; approving needs the stored upstream MATCH
+ * (the store refuses it anyway); every override needs a comment.
+ */
+static void
+qa_verdict_work(struct review_job *job, struct store *st,
+    const struct store_session *s)
+{
+	struct store_qa_decision	 d;
+	struct store_qa_sample		 q;
+	struct store_outbox_new		 ob;
+	struct store_case		 c;
+	const struct rn_reason_info	*ri;
+	struct jsonr			 jr;
+	struct jsonw			 reasons, payload;
+	enum rn_reason			 code;
+	char				 what[16], to[16];
+	char				 reason[STORE_REVIEW_REASON_MAX];
+	char				 comment[STORE_REVIEW_COMMENT_MAX];
+	char				 oid[STORE_ID_LEN + 1];
+	int64_t				 now, clen;
+	int				 have_sample;
+
+	if (supervisor_only(job, s) == -1)
+		return;
+	if (job->body == NULL || jsonr_parse(&jr, job->body,
+	    job->body_len) == -1 || jsonr_string(&jr, "verdict", what,
+	    sizeof(what)) < 0) {
+		job_error(job, 400, "body_invalid", "send {\"verdict\":"
+		    "\"agree\"} or {\"verdict\":\"override\",\"to\":..., "
+		    "\"reason\":..., \"comment\":...}");
+		return;
+	}
+	comment[0] = reason[0] = to[0] = '\0';
+	clen = jsonr_string(&jr, "comment", comment, sizeof(comment));
+	if (clen >= (int64_t)sizeof(comment)) {
+		job_error(job, 400, "field_invalid", "the comment is too long");
+		return;
+	}
+	(void)jsonr_string(&jr, "reason", reason, sizeof(reason));
+	(void)jsonr_string(&jr, "to", to, sizeof(to));
+
+	memset(&d, 0, sizeof(d));
+	memset(&c, 0, sizeof(c));
+	memset(&q, 0, sizeof(q));
+	have_sample = 0;
+	jsonw_init(&reasons, 64 * 1024);
+	jsonw_init(&payload, 64 * 1024);
+	d.case_id = job->case_id;
+	d.supervisor = s->reviewer;
+	d.comment = comment;
+	if (!strcmp(what, "agree"))
+		d.verdict = STORE_QA_AGREE;
+	else if (!strcmp(what, "override"))
+		d.verdict = STORE_QA_OVERRIDE;
+	else {
+		job_error(job, 400, "verdict_invalid", "verdict is agree or "
+		    "override");
+		goto done;
+	}
+
+	if (store_qa_sample_get(st, job->case_id, &q) == -1) {
+		if (store_errcode(st) == STORE_NOT_FOUND)
+			job_error(job, 404, "not_sampled", "this case is not in "
+			    "the QA sample");
+		else
+			(void)store_failed(job, st);
+		goto done;
+	}
+	have_sample = 1;
+	if (d.verdict == STORE_QA_OVERRIDE) {
+		if (comment[0] == '\0') {
+			job_error(job, 400, "comment_required", "say why the "
+			    "decision is overridden");
+			goto done;
+		}
+		if (!strcmp(to, "rejected")) {
+			if (rn_reason_from_code(reason, &code) == -1 ||
+			    code == RN_REASON_SIGNAL_MISSING ||
+			    code == RN_REASON_UPSTREAM_UNAVAILABLE) {
+				job_error(job, 400, "reason_invalid", "reject "
+				    "with a reason code from the catalogue");
+				goto done;
+			}
+			ri = rn_reason_info(code);
+			d.to = STORE_STATE_REJECTED;
+			d.reason = ri->code;
+			jsonw_array_open(&reasons);
+			rn_reason_write(&reasons, ri->code, ri->text_zh,
+			    ri->text_en, ri->retry_allowed);
+			jsonw_array_close(&reasons);
+		} else if (!strcmp(to, "approved")) {
+			d.to = STORE_STATE_APPROVED;
+			d.reason = "approved";
+			jsonw_array_open(&reasons);
+			jsonw_array_close(&reasons);
+		} else if (!strcmp(to, "review")) {
+			d.to = STORE_STATE_REVIEW;
+			d.reason = "qa_second_look";
+			if (q.reasons != NULL && *q.reasons == '[')
+				jsonw_raw(&reasons, q.reasons,
+				    strlen(q.reasons));
+			else {
+				jsonw_array_open(&reasons);
+				jsonw_array_close(&reasons);
+			}
+		} else {
+			job_error(job, 400, "to_invalid", "override to "
+			    "rejected, review or approved");
+			goto done;
+		}
+		if ((q.auto_state == STORE_STATE_APPROVED &&
+		    d.to != STORE_STATE_REJECTED) ||
+		    (q.auto_state == STORE_STATE_REJECTED &&
+		    d.to == STORE_STATE_REJECTED)) {
+			job_error(job, 409, "override_invalid", "an automatic "
+			    "approval is overridden to rejected; an automatic "
+			    "rejection to review or approved");
+			goto done;
+		}
+		if (d.to == STORE_STATE_APPROVED && !q.upstream_match) {
+			job_error(job, 409, "approve_needs_match", "the national "
+			    "ID check did not confirm this identity (no "
+			    "MATCH), so the case cannot be approved: send it "
+			    "to review instead");
+			goto done;
+		}
+	}
+
+	now = store_now_ms();
+	if (d.verdict == STORE_QA_OVERRIDE) {
+		if (store_case_get(st, job->case_id, &c) == -1) {
+			(void)store_failed(job, st);
+			goto done;
+		}
+		d.reasons_json = jsonw_text(&reasons);
+		jsonw_object_open(&payload);
+		jsonw_key(&payload, "event");
+		jsonw_string(&payload, "case.decided");
+		jsonw_key(&payload, "case_id");
+		jsonw_string(&payload, c.id);
+		jsonw_key(&payload, "order_ref");
+		jsonw_string(&payload, c.order_ref);
+		jsonw_key(&payload, "kind");
+		jsonw_string(&payload, store_case_kind_name(c.kind));
+		if (c.msisdn[0] != '\0') {
+			jsonw_key(&payload, "msisdn");
+			jsonw_string(&payload, c.msisdn);
+		}
+		jsonw_key(&payload, "dealer");
+		jsonw_string(&payload, c.dealer);
+		jsonw_key(&payload, "outcome");
+		jsonw_string(&payload, d.to == STORE_STATE_APPROVED ?
+		    "approved" : d.to == STORE_STATE_REJECTED ? "rejected" :
+		    "review");
+		jsonw_key(&payload, "reasons");
+		if (d.reasons_json != NULL)
+			jsonw_raw(&payload, d.reasons_json,
+			    strlen(d.reasons_json));
+		else
+			jsonw_null(&payload);
+		jsonw_key(&payload, "decided_at");
+		jsonw_int(&payload, now);
+		jsonw_key(&payload, "decided_by");
+		jsonw_string(&payload, "supervisor");
+		jsonw_key(&payload, "qa_override");
+		jsonw_bool(&payload, 1);
+		jsonw_key(&payload, "previous_outcome");
+		jsonw_string(&payload, q.auto_state == STORE_STATE_APPROVED ?
+		    "approved" : "rejected");
+		jsonw_object_close(&payload);
+		memset(&ob, 0, sizeof(ob));
+		ob.event = "case.decided";
+		ob.url = c.callback_url;
+		ob.payload = jsonw_text(&payload);
+		if (d.reasons_json == NULL || ob.payload == NULL) {
+			job_error(job, 500, "internal_error", "the override "
+			    "could not be built");
+			goto done;
+		}
+	}
+	if (store_qa_decide(st, &d, d.verdict == STORE_QA_OVERRIDE ? &ob :
+	    NULL, now, oid) == -1) {
+		if (store_errcode(st) == STORE_CONFLICT)
+			job_error(job, 409, "verdict_conflict", "a verdict was "
+			    "recorded already, or the case changed since it "
+			    "was sampled");
+		else if (store_errcode(st) == STORE_NOT_FOUND)
+			job_error(job, 404, "not_sampled", "this case is not in "
+			    "the QA sample");
+		else if (store_errcode(st) == STORE_INVALID)
+			job_error(job, 409, "override_invalid", "the store "
+			    "refused this override");
+		else
+			(void)store_failed(job, st);
+		goto done;
+	}
+	kore_log(LOG_NOTICE, "review: QA %s on case %s by a supervisor",
+	    store_qa_verdict_name(d.verdict), job->case_id);
+	jsonw_object_open(&job->out);
+	jsonw_key(&job->out, "case_id");
+	jsonw_string(&job->out, job->case_id);
+	jsonw_key(&job->out, "verdict");
+	jsonw_string(&job->out, store_qa_verdict_name(d.verdict));
+	jsonw_key(&job->out, "state");
+	jsonw_string(&job->out, store_state_name(d.verdict ==
+	    STORE_QA_OVERRIDE ? d.to : q.auto_state));
+	if (d.verdict == STORE_QA_OVERRIDE) {
+		jsonw_key(&job->out, "webhook_delivery_id");
+		jsonw_string(&job->out, oid);
+	}
+	jsonw_object_close(&job->out);
+	job->status = 200;
+
+done:
+	if (have_sample) {
+		free(q.comment);
+		free(q.reasons);
+	}
+	store_case_release(&c);
+	jsonw_free(&reasons);
+	jsonw_free(&payload);
+	sodium_memzero(comment, sizeof(comment));
+}
+
+static void
+write_rate(struct jsonw *w, const char *key, int64_t num, int64_t den)
+{
+	jsonw_key(w, key);
+	if (den > 0)
+		jsonw_double(w, (double)num / (double)den);
+	else
+		jsonw_null(w);
+}
+
+/*
+ * The table of service/oversight.h for the cases opened in the last
+ * `days` days, as JSON or as the CSV built from the same rows.
+ */
+static void
+oversight_work(struct review_job *job, struct store *st,
+    const struct store_session *s)
+{
+	static const char *const level[] = { "all", "channel", "dealer" };
+	struct rn_oversight_row	*dealers;
+	struct rn_oversight	 ov;
+	const struct rn_oversight_row *r;
+	struct jsonw		*w = &job->out;
+	int64_t			 now, since;
+	size_t			 n, i, j;
+
+	if (supervisor_only(job, s) == -1)
+		return;
+	now = store_now_ms();
+	since = now - (int64_t)job->days * 86400 * 1000;
+	if (store_oversight_dealers(st, since, &dealers, &n) == -1) {
+		(void)store_failed(job, st);
+		return;
+	}
+	if (rn_oversight_build(dealers, n, &ov) == -1) {
+		free(dealers);
+		job_error(job, 500, "internal_error", "out of memory");
+		return;
+	}
+	free(dealers);
+	rn_oversight_test(&ov, RN_OVERSIGHT_ALPHA);
+	if (job->op == OP_OVERSIGHT_CSV) {
+		if (rn_oversight_csv(&ov, &job->csv, &job->csv_len) == -1)
+			job_error(job, 500, "internal_error", "the CSV could "
+			    "not be built");
+		else
+			job->status = 200;
+		rn_oversight_free(&ov);
+		return;
+	}
+
+	jsonw_object_open(w);
+	jsonw_key(w, "since");
+	jsonw_int(w, since);
+	jsonw_key(w, "now");
+	jsonw_int(w, now);
+	jsonw_key(w, "days");
+	jsonw_int(w, job->days);
+	jsonw_key(w, "test");
+	jsonw_object_open(w);
+	jsonw_key(w, "method");
+	jsonw_string(w, "one-sided exact binomial test of each channel's and "
+	    "each dealer's rejections (and, separately, reviews) against the "
+	    "overall rate: p = P(X >= k), X ~ Binomial(decided, overall "
+	    "rate); flagged when p < alpha / m, m the number of channels or "
+	    "of dealers tested (Bonferroni)");
+	jsonw_key(w, "alpha");
+	jsonw_double(w, ov.alpha);
+	jsonw_key(w, "tested_channels");
+	jsonw_int(w, (int64_t)ov.tested_channels);
+	jsonw_key(w, "tested_dealers");
+	jsonw_int(w, (int64_t)ov.tested_dealers);
+	jsonw_key(w, "threshold_channel");
+	jsonw_double_exact(w, ov.threshold_channel);
+	jsonw_key(w, "threshold_dealer");
+	jsonw_double_exact(w, ov.threshold_dealer);
+	jsonw_object_close(w);
+	jsonw_key(w, "rows");
+	jsonw_array_open(w);
+	for (i = 0; i < ov.nrows; i++) {
+		r = &ov.rows[i];
+		jsonw_object_open(w);
+		jsonw_key(w, "level");
+		jsonw_string(w, level[r->level]);
+		jsonw_key(w, "channel");
+		jsonw_string(w, r->channel);
+		jsonw_key(w, "dealer");
+		jsonw_string(w, r->dealer);
+		jsonw_key(w, "volume");
+		jsonw_int(w, r->volume);
+		jsonw_key(w, "decided");
+		jsonw_int(w, r->decided);
+		jsonw_key(w, "approved");
+		jsonw_int(w, r->approved);
+		write_rate(w, "approval_rate", r->approved, r->decided);
+		jsonw_key(w, "rejected");
+		jsonw_int(w, r->rejected);
+		write_rate(w, "rejection_rate", r->rejected, r->decided);
+		jsonw_key(w, "reviewed");
+		jsonw_int(w, r->reviewed);
+		write_rate(w, "review_rate", r->reviewed, r->decided);
+		jsonw_key(w, "top_rejection_reasons");
+		jsonw_array_open(w);
+		for (j = 0; j < r->ncodes && j < RN_OVERSIGHT_TOP; j++) {
+			jsonw_object_open(w);
+			jsonw_key(w, "code");
+			jsonw_string(w, r->code[j]);
+			jsonw_key(w, "count");
+			jsonw_int(w, r->code_count[j]);
+			jsonw_object_close(w);
+		}
+		jsonw_array_close(w);
+		jsonw_key(w, "qa_sampled");
+		jsonw_int(w, r->qa_sampled);
+		jsonw_key(w, "qa_checked");
+		jsonw_int(w, r->qa_checked);
+		jsonw_key(w, "qa_overridden");
+		jsonw_int(w, r->qa_overridden);
+		write_rate(w, "qa_disagreement_rate", r->qa_overridden,
+		    r->qa_checked);
+		jsonw_key(w, "duplicate_face");
+		jsonw_int(w, r->dup_face);
+		jsonw_key(w, "tested");
+		jsonw_bool(w, r->tested);
+		jsonw_key(w, "p_rejection");
+		if (r->tested)
+			jsonw_double_exact(w, r->p_reject);
+		else
+			jsonw_null(w);
+		jsonw_key(w, "flag_rejection");
+		jsonw_bool(w, r->flag_reject);
+		jsonw_key(w, "p_review");
+		if (r->tested)
+			jsonw_double_exact(w, r->p_review);
+		else
+			jsonw_null(w);
+		jsonw_key(w, "flag_review");
+		jsonw_bool(w, r->flag_review);
+		jsonw_object_close(w);
+	}
+	jsonw_array_close(w);
+	jsonw_object_close(w);
+	rn_oversight_free(&ov);
+	job->status = 200;
 }

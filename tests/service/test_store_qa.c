@@ -395,14 +395,7 @@ test_qa_override_changes_case_once_with_webhook_and_audit(void **state)
 	decided_case(fx, "web", "d1", STORE_STATE_APPROVED, DECISION_MATCH, b);
 	assert_true(audit_has(fx, a, "qa.sampled", "store"));
 
-	/* Agreement: the case stays, no webhook. */
 	before = outbox_rows(fx);
-	assert_int_equal(verdict(fx, b, STORE_QA_AGREE, STORE_STATE_APPROVED,
-	    NULL, oid), 0);
-	assert_int_equal(state_of(fx, b), STORE_STATE_APPROVED);
-	assert_int_equal(outbox_rows(fx), before);
-	assert_true(audit_has(fx, b, "qa.agreed", "supervisor:sue"));
-
 	/* An auto-approval can only be overridden to REJECTED. */
 	assert_int_equal(verdict(fx, a, STORE_QA_OVERRIDE, STORE_STATE_REVIEW,
 	    "face_mismatch", oid), -1);
@@ -418,6 +411,13 @@ test_qa_override_changes_case_once_with_webhook_and_audit(void **state)
 	assert_int_equal(verdict(fx, a, STORE_QA_OVERRIDE,
 	    STORE_STATE_REJECTED, "face_mismatch", oid), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_CONFLICT);
+	/* Agreement: the case stays, no webhook. */
+	assert_int_equal(verdict(fx, b, STORE_QA_AGREE, STORE_STATE_APPROVED,
+	    NULL, oid), 0);
+	assert_int_equal(state_of(fx, b), STORE_STATE_APPROVED);
+	assert_int_equal(outbox_rows(fx), before + 1);
+	assert_true(audit_has(fx, b, "qa.agreed", "supervisor:sue"));
+
 	assert_int_equal(verdict(fx, b, STORE_QA_AGREE, STORE_STATE_APPROVED,
 	    NULL, oid), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_CONFLICT);

@@ -45,6 +45,11 @@ const RC = {
 		const stats = document.getElementById('nav-stats');
 		if (stats && r.data.role !== 'reviewer')
 			stats.hidden = false;
+		// Supervisor pages: QA sampling, channels, the regulator export.
+		if (r.data.role === 'supervisor') {
+			for (const a of document.querySelectorAll('.nav-sup'))
+				a.hidden = false;
+		}
 		const out = document.getElementById('logout');
 		if (out) {
 			out.addEventListener('click', async () => {
