@@ -304,7 +304,8 @@ main(int argc, char **argv)
 	}
 	for (ncases = 0; ncases < CASES_MAX; ncases++) {
 		snprintf(body, sizeof(body), "{\"order_ref\":\"load-%d\","
-		    "\"channel\":\"web\",\"declared_name\":\"%s\","
+		    "\"channel\":\"web\",\"dealer\":\"web-direct\","
+		    "\"declared_name\":\"%s\","
 		    "\"id_number\":\"%s\",\"callback_url\":"
 		    "\"http://127.0.0.1:9/hook\"}", ncases, photo.truth.name,
 		    photo.truth.number);

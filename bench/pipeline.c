@@ -75,7 +75,8 @@ run_one(struct bench_case *bc)
 	int			 k;
 
 	snprintf(body, sizeof(body), "{\"order_ref\":\"bench-%s\","
-	    "\"channel\":\"web\",\"declared_name\":\"%s\",\"id_number\":"
+	    "\"channel\":\"web\",\"dealer\":\"web-direct\","
+	    "\"declared_name\":\"%s\",\"id_number\":"
 	    "\"%s\",\"callback_url\":\"http://127.0.0.1:%d/hook\"}", t->number,
 	    t->name, t->number, rx.port);
 	if (harness_http_signed(&kore, &shop, "POST", "/v1/cases", body,

@@ -84,6 +84,10 @@ static int	job_signed(struct case_job *, const char **);
 static int	job_case_by_token(struct case_job *, struct store *,
 		    struct store_case *);
 static int	store_failed(struct case_job *, struct store *);
+static int	read_kind(struct case_job *, const struct jsonr *,
+		    enum store_case_kind *, char *, size_t);
+static int	check_dealer(struct case_job *, struct store *, const char *,
+		    const char *);
 static void	create_work(void *);
 static void	image_work(void *);
 static void	submit_work(void *);
@@ -423,6 +427,76 @@ store_failed(struct case_job *job, struct store *st)
 	return (-1);
 }
 
+/*
+ * The optional kind ("new" unless it says "reregistration") and number
+ * (required for a re-registration).  0, or -1 with a 400 set.
+ */
+static int
+read_kind(struct case_job *job, const struct jsonr *jr,
+    enum store_case_kind *kind, char *msisdn, size_t msisdn_len)
+{
+	char	text[32];
+	int64_t	len;
+
+	*kind = STORE_KIND_NEW;
+	msisdn[0] = '\0';
+	if (jsonr_find(jr, "kind") != NULL) {
+		len = jsonr_string(jr, "kind", text, sizeof(text));
+		if (len < 0 || len >= (int64_t)sizeof(text) ||
+		    store_case_kind_parse(text, kind) == -1) {
+			job_error(job, 400, "field_invalid", "kind must be "
+			    "\"new\" or \"reregistration\"");
+			return (-1);
+		}
+	}
+	if (jsonr_find(jr, "msisdn") != NULL) {
+		len = jsonr_string(jr, "msisdn", msisdn, msisdn_len);
+		if (len < 0 || len >= (int64_t)msisdn_len ||
+		    !store_msisdn_valid(msisdn)) {
+			msisdn[0] = '\0';
+			job_error(job, 400, "field_invalid", "msisdn must be "
+			    "a mobile number: 11 digits starting with 1");
+			return (-1);
+		}
+	}
+	if (*kind == STORE_KIND_REREGISTRATION && msisdn[0] == '\0') {
+		job_error(job, 400, "field_missing", "msisdn is required "
+		    "(a string): a re-registration names the number");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Only a dealer registered for this channel and active may open cases.
+ * 0, or -1 with a 422 dealer_unknown (or a store failure) set.
+ */
+static int
+check_dealer(struct case_job *job, struct store *st, const char *dealer,
+    const char *channel)
+{
+	struct store_dealer	d;
+
+	if (store_dealer_get(st, dealer, &d) == -1) {
+		if (store_errcode(st) != STORE_NOT_FOUND)
+			return (store_failed(job, st));
+		job_error(job, 422, "dealer_unknown", "this dealer is not "
+		    "registered (realname-admin dealer add)");
+		return (-1);
+	}
+	if (!d.active) {
+		job_error(job, 422, "dealer_unknown", "this dealer is "
+		    "disabled and may not open cases");
+		return (-1);
+	}
+	if (strcmp(d.channel, channel)) {
+		job_error(job, 422, "dealer_unknown", "this dealer is "
+		    "registered for another channel");
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 create_work(void *arg)
 {
@@ -435,6 +509,9 @@ create_work(void *arg)
 	const char		*client;
 	char			 err[ERR_MAX], order_ref[STORE_ORDER_REF_MAX];
 	char			 channel[STORE_CHANNEL_MAX];
+	char			 dealer[STORE_DEALER_MAX];
+	char			 msisdn[STORE_MSISDN_MAX];
+	enum store_case_kind	 kind;
 	char			 name[STORE_NAME_MAX], url[STORE_URL_MAX];
 	char			 number[STORE_ID_NUMBER_MAX], id[STORE_ID_LEN + 1];
 	char			 token[RN_TOKEN_HEX_LEN + 1];
@@ -510,7 +587,10 @@ create_work(void *arg)
 	FIELD("declared_name", name, 1);
 	FIELD("id_number", number, 1);
 	FIELD("callback_url", url, 1);
+	FIELD("dealer", dealer, 1);
 #undef FIELD
+	if (read_kind(job, &jr, &kind, msisdn, sizeof(msisdn)) == -1)
+		goto done;
 
 	if (strncmp(url, "https://", 8) != 0 &&
 	    strncmp(url, "http://", 7) != 0) {
@@ -527,6 +607,9 @@ create_work(void *arg)
 		goto done;
 	}
 
+	if (check_dealer(job, st, dealer, channel) == -1)
+		goto done;
+
 	rn_token_new(token, thash);
 	if (store_id_number_hash(rn_id_hash_key, sizeof(rn_id_hash_key),
 	    number, nhash) == -1) {
@@ -542,6 +625,9 @@ create_work(void *arg)
 	cn.callback_url = url;
 	cn.token_hash = thash;
 	cn.token_expires_at = now + rn_cfg.token_ttl_s * 1000;
+	cn.kind = kind;
+	cn.msisdn = msisdn;
+	cn.dealer = dealer;
 	if (store_case_create(st, &cn, now, id) == -1) {
 		(void)store_failed(job, st);
 		goto done;
@@ -556,6 +642,8 @@ create_work(void *arg)
 	jsonw_string(&job->out, token);
 	jsonw_key(&job->out, "token_expires_at");
 	jsonw_int(&job->out, cn.token_expires_at);
+	jsonw_key(&job->out, "kind");
+	jsonw_string(&job->out, store_case_kind_name(kind));
 	/* The token travels in the fragment: never sent to a server log. */
 	snprintf(err, sizeof(err), "%s/c/%s#%s", rn_cfg.public_url, id,
 	    token);
@@ -914,6 +1002,7 @@ resend_work(void *arg)
 static void
 write_case_view(struct jsonw *w, const struct store_case *c, int full)
 {
+	char	masked[STORE_MSISDN_MAX];
 	int	i;
 
 	jsonw_key(w, "case_id");
@@ -937,11 +1026,30 @@ write_case_view(struct jsonw *w, const struct store_case *c, int full)
 		jsonw_raw(w, c->reasons, strlen(c->reasons));
 	else
 		jsonw_null(w);
+	jsonw_key(w, "kind");
+	jsonw_string(w, store_case_kind_name(c->kind));
+	if (!full) {
+		/* The capture page names the number, masked: 138****8000. */
+		jsonw_key(w, "msisdn_masked");
+		if (c->msisdn[0] != '\0') {
+			(void)snprintf(masked, sizeof(masked), "%.3s****%s",
+			    c->msisdn, c->msisdn + 7);
+			jsonw_string(w, masked);
+		} else
+			jsonw_null(w);
+	}
 	if (full) {
 		jsonw_key(w, "order_ref");
 		jsonw_string(w, c->order_ref);
 		jsonw_key(w, "channel");
 		jsonw_string(w, c->channel);
+		jsonw_key(w, "dealer");
+		jsonw_string(w, c->dealer);
+		jsonw_key(w, "msisdn");
+		if (c->msisdn[0] != '\0')
+			jsonw_string(w, c->msisdn);
+		else
+			jsonw_null(w);
 		jsonw_key(w, "created_at");
 		jsonw_int(w, c->created_at);
 		jsonw_key(w, "decided_at");

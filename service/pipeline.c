@@ -281,8 +281,29 @@ done:
 
 /*
  * What the order system receives: the outcome and reason codes, never
- * the declared name or number.  The delivery id travels as a header.
+ * the declared name or ID number.  The delivery id travels as a header.
  */
+
+/*
+ * The case's kind, the phone number it names (the re-registered one)
+ * and where it was sold; the console's decision webhook (review.c)
+ * writes the same fields.
+ */
+void
+rn_webhook_case_fields(struct jsonw *w, const struct store_case *c)
+{
+	jsonw_key(w, "kind");
+	jsonw_string(w, store_case_kind_name(c->kind));
+	jsonw_key(w, "msisdn");
+	if (c->msisdn[0] != '\0')
+		jsonw_string(w, c->msisdn);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "channel");
+	jsonw_string(w, c->channel);
+	jsonw_key(w, "dealer");
+	jsonw_string(w, c->dealer);
+}
 static void
 webhook_payload(struct jsonw *w, const struct store_case *c,
     const struct verify_result *r, int64_t now)
@@ -294,6 +315,7 @@ webhook_payload(struct jsonw *w, const struct store_case *c,
 	jsonw_string(w, c->id);
 	jsonw_key(w, "order_ref");
 	jsonw_string(w, c->order_ref);
+	rn_webhook_case_fields(w, c);
 	jsonw_key(w, "outcome");
 	jsonw_string(w, rn_outcome_name(r->decision.outcome));
 	jsonw_key(w, "reasons");

@@ -82,9 +82,13 @@ static const struct rn_reason_info catalogue[RN_REASON_COUNT] = {
 	    "national ID check gave no answer (errors, timeouts, rate limit) "
 	    "until the deadline", 0 },
 	[RN_REASON_ID_CAP_REACHED] = { "id_cap_reached",
-	    "该身份证名下号码数量已达上限，无法继续办理。",
-	    "This ID card already has the maximum number of phone numbers.",
-	    "active approved cases for this ID number at the cap", 0 },
+	    "该身份证名下已有的手机号码（含已在用的号码）"
+	    "数量已达上限，无法再办理新号码。",
+	    "This ID card already holds the maximum number of phone numbers "
+	    "(numbers already in use included), so no new number can be "
+	    "registered to it.",
+	    "numbers this ID number already holds (approved cases and "
+	    "imported subscriber numbers) at the cap", 0 },
 	[RN_REASON_DUPLICATE_FACE] = { "duplicate_face",
 	    "我们正在人工核对您的资料，请耐心等待。",
 	    "We are checking your details by hand. Please wait.",
@@ -124,6 +128,61 @@ rn_reason_from_code(const char *code, enum rn_reason *out)
 		}
 	}
 	return (-1);
+}
+
+/*
+ * A re-registration (补登记) brings an existing number up to standard:
+ * where the general text would speak of a new number or of details the
+ * customer typed, these say what holds for the number being
+ * re-registered.  Codes, internal texts and retry are the general ones.
+ */
+static const struct {
+	enum rn_reason	 reason;
+	const char	*text_zh;
+	const char	*text_en;
+} rereg_texts[] = {
+	{ RN_REASON_ID_CAP_REACHED,
+	    "该身份证名下已有的其他手机号码数量已达上限，"
+	    "无法将本号码补登记到该身份证名下。",
+	    "This ID card already holds the maximum number of other phone "
+	    "numbers, so this number cannot be re-registered to it." },
+	{ RN_REASON_UPSTREAM_MISMATCH,
+	    "登记的姓名与身份证号码不一致，"
+	    "请联系客服核对后重新办理补登记。",
+	    "The name registered for this number does not match the ID "
+	    "number. Please contact customer service to correct it and "
+	    "re-register again." },
+	{ RN_REASON_UPSTREAM_NOT_FOUND,
+	    "登记的身份证号码查询无结果，"
+	    "请联系客服核对后重新办理补登记。",
+	    "The ID number registered for this number was not found. Please "
+	    "contact customer service to correct it and re-register again." },
+	{ RN_REASON_OCR_NUMBER_MISMATCH,
+	    "证件上的号码与本号码登记的身份证号码不一致，"
+	    "请使用登记人本人的身份证重新提交。",
+	    "The number on the card does not match the ID number registered "
+	    "for this phone number. Please use the registered holder's own "
+	    "ID card." },
+};
+
+const struct rn_reason_info *
+rn_reason_info_for(enum rn_reason reason, int reregistration,
+    struct rn_reason_info *buf)
+{
+	const struct rn_reason_info	*ri;
+	size_t				 i;
+
+	if ((ri = rn_reason_info(reason)) == NULL || !reregistration)
+		return (ri);
+	for (i = 0; i < sizeof(rereg_texts) / sizeof(rereg_texts[0]); i++) {
+		if (rereg_texts[i].reason != reason)
+			continue;
+		*buf = *ri;
+		buf->text_zh = rereg_texts[i].text_zh;
+		buf->text_en = rereg_texts[i].text_en;
+		return (buf);
+	}
+	return (ri);
 }
 
 static const struct rn_retake_text retakes[] = {

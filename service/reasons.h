@@ -42,6 +42,15 @@ struct rn_reason_info {
 /* The entry for reason, or NULL if out of range. */
 const struct rn_reason_info	*rn_reason_info(enum rn_reason);
 
+/*
+ * The entry as the customer of a re-registration (reregistration != 0)
+ * reads it: some texts speak of the number being re-registered.  buf
+ * holds the adapted copy when one is needed.  NULL if out of range.
+ */
+const struct rn_reason_info	*rn_reason_info_for(enum rn_reason,
+				    int reregistration,
+				    struct rn_reason_info *buf);
+
 /* The reason with this code.  Returns 0, or -1 if none has it. */
 int	rn_reason_from_code(const char *, enum rn_reason *);
 

@@ -40,7 +40,7 @@ struct rn_rules {
 	double	liveness_min;		/* p(live) of the selfie face */
 	double	ocr_confidence_min;	/* OCR read trusted from here */
 	double	duplicate_face_min;	/* same face under another number */
-	int	id_cap;			/* active approved cases per number */
+	int	id_cap;			/* numbers one ID number may hold */
 	int	min_age;		/* years; under it: review */
 	unsigned char tier[RN_REASON_COUNT];	/* enum rn_tier */
 };
@@ -72,7 +72,7 @@ struct rn_signals {
 	int			upstream_deadline_passed;
 
 	/* Duplicates. */
-	int			active_cases_for_number;
+	int			active_cases_for_number; /* numbers held */
 	struct rn_figure	duplicate_face_score;	/* best other-number */
 	int			reused_image;
 };

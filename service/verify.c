@@ -46,7 +46,8 @@ static int	card_expired(const struct imaging_card_summary *,
 		    const struct idnumber_date *);
 static void	write_decision(const struct verify_result *,
 		    const struct store_case *, struct jsonw *);
-static void	write_reasons(const struct rn_decision *, struct jsonw *);
+static void	write_reasons(const struct rn_decision *, int,
+		    struct jsonw *);
 static void	figure(struct jsonw *, const char *,
 		    const struct rn_figure *);
 static int	under_daily_cap(const struct verify_env *,
@@ -133,7 +134,8 @@ rn_verify_case(const struct verify_env *env, const struct store_case *c,
 	out->decision_json = jsonw_text(&w) ? strdup(jsonw_text(&w)) : NULL;
 	jsonw_free(&w);
 	jsonw_init(&w, 64 * 1024);
-	write_reasons(&out->decision, &w);
+	write_reasons(&out->decision, c->kind == STORE_KIND_REREGISTRATION,
+	    &w);
 	out->reasons_json = jsonw_text(&w) ? strdup(jsonw_text(&w)) : NULL;
 	jsonw_free(&w);
 	if (out->decision_json == NULL || out->reasons_json == NULL) {
@@ -329,7 +331,7 @@ measure_images(struct imaging_analysis *const *a, const char *declared,
 }
 
 /*
- * The signals the store gives: the number's other approved cases,
+ * The signals the store gives: the numbers the identity holds,
  * reused photos, and the same face under another number.  A fresh live
  * face is stored for later cases first; no other face at all is a
  * measured "nothing similar".
@@ -348,8 +350,13 @@ measure_store(const struct verify_env *env, const struct store_case *c,
 	s->active_cases_for_number = 0;
 	s->reused_image = 0;
 	memset(&s->duplicate_face_score, 0, sizeof(s->duplicate_face_score));
-	if (store_case_count_by_number(env->store, c->id_number_hash,
-	    STORE_STATE_APPROVED, c->id, &count) == 0)
+	/*
+	 * The per-ID cap counts the numbers the identity already holds
+	 * (imported ones too), not the one it re-registers now.
+	 */
+	if (store_numbers_held(env->store, c->id_number_hash,
+	    c->kind == STORE_KIND_REREGISTRATION ? c->msisdn : NULL, c->id,
+	    &count) == 0)
 		s->active_cases_for_number = (int)count;
 	else
 		s->active_cases_for_number = env->rules->id_cap;
@@ -560,14 +567,15 @@ write_decision(const struct verify_result *r, const struct store_case *c,
 
 /* What the customer may read: code, texts, whether to try again. */
 static void
-write_reasons(const struct rn_decision *d, struct jsonw *w)
+write_reasons(const struct rn_decision *d, int rereg, struct jsonw *w)
 {
 	const struct rn_reason_info	*ri;
+	struct rn_reason_info		 buf;
 	size_t				 i;
 
 	jsonw_array_open(w);
 	for (i = 0; i < d->nreasons; i++) {
-		ri = rn_reason_info(d->reasons[i]);
+		ri = rn_reason_info_for(d->reasons[i], rereg, &buf);
 		rn_reason_write(w, ri->code, ri->text_zh, ri->text_en,
 		    ri->retry_allowed);
 	}

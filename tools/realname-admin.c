@@ -22,6 +22,13 @@
  *	adds a new evidence master key in keys_dir (0600); the service
  *	seals with it from its next start, and every older blob still
  *	opens with the key it names.  Prints the new key id.
+ *   realname-admin dealer add CODE --channel C --name N
+ *   realname-admin dealer list
+ *   realname-admin dealer disable|enable CODE
+ *	the dealers that may open cases for a channel (admin_rereg.c).
+ *   realname-admin subscribers import FILE
+ *	the numbers identities already hold, CSV "msisdn,id_number"
+ *	(admin_rereg.c); the per-ID cap counts them.
  *   realname-admin export (--phone N | --id-number N|- |
  *       --from YYYY-MM-DD --to YYYY-MM-DD) --out FILE
  *   realname-admin export-verify FILE
@@ -43,6 +50,7 @@
 #include <sodium.h>
 
 #include "admin_export.h"
+#include "admin_rereg.h"
 #include "auth.h"
 #include "config.h"
 #include "sign.h"
@@ -91,6 +99,12 @@ main(int argc, char **argv)
 		return (sign(&cfg, argc - 2, argv + 2));
 	if (!strcmp(argv[1], "reviewer") && argc >= 3)
 		return (reviewer(&cfg, argc - 2, argv + 2));
+	if (!strcmp(argv[1], "dealer") && (ret = admin_dealer(&cfg, argc - 2,
+	    argv + 2)) != 1)
+		return (ret);
+	if (!strcmp(argv[1], "subscribers") && (ret = admin_subscribers(&cfg,
+	    argc - 2, argv + 2)) != 1)
+		return (ret);
 	if (!strcmp(argv[1], "export") && (ret = admin_export(&cfg, argc - 2,
 	    argv + 2)) != 1)
 		return (ret);
@@ -357,6 +371,11 @@ usage(void)
 	    "       realname-admin reviewer list\n"
 	    "       realname-admin migrate\n"
 	    "       realname-admin rotate-key\n"
+	    "       realname-admin dealer add CODE --channel C --name N\n"
+	    "       realname-admin dealer list\n"
+	    "       realname-admin dealer disable|enable CODE\n"
+	    "       realname-admin subscribers import FILE  "
+	    "(CSV msisdn,id_number)\n"
 	    "       realname-admin export (--phone N | --id-number N|- | "
 	    "--from YYYY-MM-DD --to YYYY-MM-DD) --out FILE\n"
 	    "       realname-admin export-verify FILE\n");

@@ -168,7 +168,8 @@ open_case(const struct harness *kore, const struct sign_key *shop,
 	name = other_name ? (strcmp(t->name, "欧阳测试") ? "欧阳测试" :
 	    "司马测试") : t->name;
 	snprintf(body, sizeof(body), "{\"order_ref\":\"browser-%d-%d\","
-	    "\"channel\":\"web\",\"declared_name\":\"%s\",\"id_number\":"
+	    "\"channel\":\"web\",\"dealer\":\"web-direct\","
+	    "\"declared_name\":\"%s\",\"id_number\":"
 	    "\"%s\",\"callback_url\":\"http://127.0.0.1:9/hook\"}", person,
 	    ++ncases, name, t->number);
 	if (harness_http_signed(kore, shop, "POST", "/v1/cases", body, NULL,

@@ -71,7 +71,8 @@ case_body(char *buf, size_t len, const char *order, const char *name,
     const char *num)
 {
 	snprintf(buf, len, "{\"order_ref\":\"%s\",\"channel\":\"web\","
-	    "\"declared_name\":\"%s\",\"id_number\":\"%s\","
+	    "\"dealer\":\"web-direct\",\"declared_name\":\"%s\","
+	    "\"id_number\":\"%s\","
 	    "\"callback_url\":\"http://127.0.0.1:9/hook\"}", order, name, num);
 }
 

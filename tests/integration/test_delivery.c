@@ -352,7 +352,8 @@ approve(struct person *p)
 	snprintf(p->order_ref, sizeof(p->order_ref), "dlv-%d-%ld", p->index,
 	    (long)getpid());
 	snprintf(body, sizeof(body), "{\"order_ref\":\"%s\",\"channel\":"
-	    "\"web\",\"declared_name\":\"%s\",\"id_number\":\"%s\","
+	    "\"web\",\"dealer\":\"web-direct\","
+	    "\"declared_name\":\"%s\",\"id_number\":\"%s\","
 	    "\"callback_url\":\"http://127.0.0.1:%d/hook\"}", p->order_ref,
 	    p->card[0].truth.name, p->card[0].truth.number, rx.port);
 	if (harness_http_signed(&kore, &shop, "POST", "/v1/cases", body,
@@ -755,7 +756,8 @@ test_delivery_order_not_approved_is_409(void **state)
 	/* The same person's new order, opened but never verified. */
 	snprintf(ref, sizeof(ref), "dlv-open-%ld", (long)getpid());
 	snprintf(body, sizeof(body), "{\"order_ref\":\"%s\",\"channel\":"
-	    "\"web\",\"declared_name\":\"%s\",\"id_number\":\"%s\","
+	    "\"web\",\"dealer\":\"web-direct\","
+	    "\"declared_name\":\"%s\",\"id_number\":\"%s\","
 	    "\"callback_url\":\"http://127.0.0.1:%d/hook\"}", ref,
 	    people[0].card[0].truth.name, people[0].card[0].truth.number,
 	    rx.port);

@@ -238,7 +238,8 @@ test_outcomes_invalid_number_is_refused_at_open(void **state)
 	/* Any other last character breaks the MOD 11-2 check digit. */
 	number[17] = number[17] == '0' ? '1' : '0';
 	snprintf(body, sizeof(body), "{\"order_ref\":\"bad-number\","
-	    "\"channel\":\"web\",\"declared_name\":\"%s\",\"id_number\":"
+	    "\"channel\":\"web\",\"dealer\":\"web-direct\","
+	    "\"declared_name\":\"%s\",\"id_number\":"
 	    "\"%s\",\"callback_url\":\"http://127.0.0.1:9/hook\"}",
 	    person_card(&people[W_TWICE])->name, number);
 	assert_int_equal(harness_http_signed(&kore, &shop, "POST",

@@ -89,7 +89,8 @@ test_pgsetup_service_runs_as_the_row_only_role(void **state)
 	assert_int_equal(sign_key_parse(&shop, HARNESS_CLIENT_ID ":"
 	    HARNESS_CLIENT_HEX), 0);
 	assert_int_equal(harness_http_signed(&kore, &shop, "POST", "/v1/cases",
-	    "{\"order_ref\":\"pg-1\",\"channel\":\"web\",\"declared_name\":"
+	    "{\"order_ref\":\"pg-1\",\"channel\":\"web\","
+	    "\"dealer\":\"web-direct\",\"declared_name\":"
 	    "\"x\",\"id_number\":\"11010519491231002X\",\"callback_url\":"
 	    "\"http://127.0.0.1:9/hook\"}", NULL, 0, &r), 0);
 	assert_int_equal(r.status, 201);

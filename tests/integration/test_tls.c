@@ -275,7 +275,8 @@ test_tls_customer_opens_uploads_and_reads_through_the_front(void **state)
 	(void)state;
 	/* The order system's signature covers the path nginx passes on. */
 	snprintf(body, sizeof(body), "{\"order_ref\":\"tls-1\",\"channel\":"
-	    "\"web\",\"declared_name\":\"%s\",\"id_number\":\"%s\","
+	    "\"web\",\"dealer\":\"web-direct\","
+	    "\"declared_name\":\"%s\",\"id_number\":\"%s\","
 	    "\"callback_url\":\"http://127.0.0.1:9/hook\"}",
 	    person_card(&person)->name, person_card(&person)->number);
 	assert_int_equal(harness_http_signed(&front, &shop, "POST",
@@ -382,7 +383,8 @@ test_tls_slow_clients_are_cut_and_uploads_go_through(void **state)
 
 	/* Meanwhile, customers upload through the same front. */
 	snprintf(body, sizeof(body), "{\"order_ref\":\"tls-slow\","
-	    "\"channel\":\"web\",\"declared_name\":\"%s\",\"id_number\":"
+	    "\"channel\":\"web\",\"dealer\":\"web-direct\","
+	    "\"declared_name\":\"%s\",\"id_number\":"
 	    "\"%s\",\"callback_url\":\"http://127.0.0.1:9/hook\"}",
 	    person_card(&person)->name, person_card(&person)->number);
 	assert_int_equal(harness_http_signed(&front, &shop, "POST",

@@ -1078,6 +1078,219 @@ test_counts_report_cases_by_state(void **state)
 	assert_int_equal(store_ping(fx->h), 0);
 }
 
+/*
+ * A case of number declaring msisdn (kind), decided as `to` through the
+ * queue like the pipeline does.  Returns the case id in id.
+ */
+static void
+decided_case(struct fixture *fx, const char *number, enum store_case_kind
+    kind, const char *msisdn, enum store_state to, char *id)
+{
+	struct store_case_new	cn;
+	struct store_case	c;
+	char			hash[STORE_HASH_HEX_LEN + 1];
+
+	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	    number, hash), 0);
+	memset(&cn, 0, sizeof(cn));
+	cn.order_ref = "order-held";
+	cn.channel = "web";
+	cn.declared_name = NAME_UYGHUR;
+	cn.id_number = number;
+	cn.id_number_hash = hash;
+	cn.callback_url = "http://127.0.0.1:9/hook";
+	cn.dealer = "web-direct";
+	cn.token_hash = TOKEN_HASH;
+	cn.token_expires_at = fx->now + 86400000;
+	cn.kind = kind;
+	cn.msisdn = msisdn;
+	assert_int_equal(store_case_create(fx->h, &cn, fx->now, id), 0);
+	accept_all(fx, id, fx->now);
+	assert_int_equal(store_case_transition(fx->h, id, STORE_STATE_OPEN,
+	    STORE_STATE_SUBMITTED, "test", fx->now), 0);
+	assert_int_equal(store_case_claim(fx->h, "w", LEASE_MS, fx->now, &c),
+	    0);
+	assert_string_equal(c.id, id);
+	assert_int_equal(c.kind, kind);
+	assert_string_equal(c.msisdn, msisdn != NULL ? msisdn : "");
+	assert_string_equal(c.dealer, "web-direct");
+	assert_int_equal(store_case_decide(fx->h, id, c.lease_token, to,
+	    "{}", "[]", &decided_hook, fx->now, NULL), 0);
+	store_case_release(&c);
+}
+
+static int64_t
+held(struct fixture *fx, const char *hash, const char *except_msisdn,
+    const char *except_case)
+{
+	int64_t	n;
+
+	assert_int_equal(store_numbers_held(fx->h, hash, except_msisdn,
+	    except_case, &n), 0);
+	return (n);
+}
+
+/*
+ * The per-ID cap counts the numbers an identity holds: its approved
+ * cases that name no number, and its subscriber numbers (imported, or
+ * recorded by an approved case that names one), never the number being
+ * re-registered, never a number that moved to another identity.
+ */
+static void
+test_numbers_held_count_imports_and_approvals_once(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_subscriber	 rows[3];
+	const char		*other = "990101200001010026";
+	char			 h[STORE_HASH_HEX_LEN + 1];
+	char			 oh[STORE_HASH_HEX_LEN + 1];
+	char			 id[STORE_ID_LEN + 1], rid[STORE_ID_LEN + 1];
+	int64_t			 added, kept, moved, n;
+
+	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	    NUMBER, h), 0);
+	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	    other, oh), 0);
+	assert_int_equal(held(fx, h, NULL, NULL), 0);
+
+	/* A new order without a number: one line by itself. */
+	decided_case(fx, NUMBER, STORE_KIND_NEW, NULL, STORE_STATE_APPROVED,
+	    id);
+	assert_int_equal(held(fx, h, NULL, NULL), 1);
+	/* Not while that very case is being decided again. */
+	assert_int_equal(held(fx, h, NULL, id), 0);
+	/* Rejected cases hold nothing, numbered or not. */
+	decided_case(fx, NUMBER, STORE_KIND_NEW, "13900000009",
+	    STORE_STATE_REJECTED, rid);
+	assert_int_equal(held(fx, h, NULL, NULL), 1);
+
+	/* Two imported numbers. */
+	rows[0].msisdn = "13800138000";
+	rows[0].id_number_hash = h;
+	rows[1].msisdn = "13800138001";
+	rows[1].id_number_hash = h;
+	assert_int_equal(store_subscribers_import(fx->h, rows, 2, "test",
+	    fx->now, &added, &kept, &moved), 0);
+	assert_int_equal(added, 2);
+	assert_int_equal(held(fx, h, NULL, NULL), 3);
+	/* The number being re-registered is not counted against it. */
+	assert_int_equal(held(fx, h, "13800138000", NULL), 2);
+
+	/* Re-registering an imported number approved: still one number. */
+	decided_case(fx, NUMBER, STORE_KIND_REREGISTRATION, "13800138001",
+	    STORE_STATE_APPROVED, rid);
+	assert_int_equal(held(fx, h, NULL, NULL), 3);
+	assert_int_equal(store_subscribers_count(fx->h, h, &n), 0);
+	assert_int_equal(n, 2);
+
+	/* A new order naming a new number adds it, recorded once. */
+	decided_case(fx, NUMBER, STORE_KIND_NEW, "13700000001",
+	    STORE_STATE_APPROVED, rid);
+	assert_int_equal(held(fx, h, NULL, NULL), 4);
+
+	/* Its real holder re-registers 13800138000: it leaves NUMBER. */
+	decided_case(fx, other, STORE_KIND_REREGISTRATION, "13800138000",
+	    STORE_STATE_APPROVED, rid);
+	assert_int_equal(held(fx, h, NULL, NULL), 3);
+	assert_int_equal(held(fx, oh, NULL, NULL), 1);
+
+	/* Importing the same rows again keeps them; one moves back. */
+	rows[2].msisdn = "13800138000";
+	rows[2].id_number_hash = h;
+	assert_int_equal(store_subscribers_import(fx->h, rows + 1, 2, "test",
+	    fx->now, &added, &kept, &moved), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(kept, 1);
+	assert_int_equal(moved, 1);
+	assert_int_equal(held(fx, h, NULL, NULL), 4);
+	assert_int_equal(held(fx, oh, NULL, NULL), 0);
+}
+
+/* A bad row refuses the whole import; a re-registration needs a number. */
+static void
+test_numbers_import_and_case_refuse_bad_numbers(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_subscriber	 rows[2];
+	struct store_case_new	 cn;
+	char			 h[STORE_HASH_HEX_LEN + 1];
+	char			 id[STORE_ID_LEN + 1];
+	int64_t			 n;
+
+	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	    NUMBER, h), 0);
+	rows[0].msisdn = "13800138000";
+	rows[0].id_number_hash = h;
+	rows[1].msisdn = "23800138000";		/* not a mobile number */
+	rows[1].id_number_hash = h;
+	assert_int_equal(store_subscribers_import(fx->h, rows, 2, "test",
+	    fx->now, NULL, NULL, NULL), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
+	assert_non_null(strstr(store_error(fx->h), "row 2"));
+	assert_int_equal(store_subscribers_count(fx->h, h, &n), 0);
+	assert_int_equal(n, 0);
+
+	memset(&cn, 0, sizeof(cn));
+	cn.order_ref = "order-rr";
+	cn.channel = "web";
+	cn.declared_name = NAME_UYGHUR;
+	cn.id_number = NUMBER;
+	cn.id_number_hash = h;
+	cn.callback_url = "http://127.0.0.1:9/hook";
+	cn.dealer = "web-direct";
+	cn.token_hash = TOKEN_HASH;
+	cn.token_expires_at = fx->now + 86400000;
+	cn.kind = STORE_KIND_REREGISTRATION;
+	assert_int_equal(store_case_create(fx->h, &cn, fx->now, id), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
+	cn.msisdn = "1380013800";
+	assert_int_equal(store_case_create(fx->h, &cn, fx->now, id), -1);
+	cn.msisdn = "13800138000";
+	assert_int_equal(store_case_create(fx->h, &cn, fx->now, id), 0);
+}
+
+/* Dealers: added once, listed, disabled and enabled, each audited. */
+static void
+test_dealers_add_list_disable_audited(void **state)
+{
+	struct fixture			*fx = *state;
+	struct store_dealer		 d, *list;
+	struct store_audit_report	 rep;
+	size_t				 n;
+
+	assert_int_equal(store_dealer_add(fx->h, "shop-2", "app", "二号店",
+	    "admin:test", fx->now), 0);
+	assert_int_equal(store_dealer_add(fx->h, "shop-1", "web", "One",
+	    "admin:test", fx->now), 0);
+	assert_int_equal(store_dealer_add(fx->h, "shop-1", "app", "Again",
+	    "admin:test", fx->now), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_CONFLICT);
+	assert_int_equal(store_dealer_add(fx->h, "shop 3", "web", "x",
+	    "admin:test", fx->now), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
+	assert_int_equal(store_dealer_get(fx->h, "shop-9", &d), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_NOT_FOUND);
+	assert_int_equal(store_dealer_set_active(fx->h, "shop-2", 0,
+	    "admin:test", fx->now + 1), 0);
+	assert_int_equal(store_dealer_get(fx->h, "shop-2", &d), 0);
+	assert_string_equal(d.channel, "app");
+	assert_string_equal(d.name, "二号店");
+	assert_int_equal(d.active, 0);
+	assert_int_equal(d.updated_at, fx->now + 1);
+	assert_int_equal(store_dealer_list(fx->h, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].code, "shop-1");
+	assert_int_equal(list[0].active, 1);
+	assert_string_equal(list[1].code, "shop-2");
+	free(list);
+	assert_int_equal(store_dealer_set_active(fx->h, "shop-9", 1,
+	    "admin:test", fx->now), -1);
+	assert_int_equal(store_errcode(fx->h), STORE_NOT_FOUND);
+	assert_int_equal(store_audit_verify(fx->h, &rep), 0);
+	assert_int_equal(rep.first_bad_seq, 0);
+	assert_int_equal(rep.rows, 3);
+}
+
 static void
 test_unreachable_store_is_unavailable_not_a_hang(void **state)
 {
@@ -1178,6 +1391,9 @@ main(void)
 		BOTH(test_migrations_run_twice_are_a_no_op),
 		BOTH(test_counts_report_cases_by_state),
 		BOTH(test_counter_adds_per_key_and_day),
+		BOTH(test_numbers_held_count_imports_and_approvals_once),
+		BOTH(test_numbers_import_and_case_refuse_bad_numbers),
+		BOTH(test_dealers_add_list_disable_audited),
 		BOTH(test_unreachable_store_is_unavailable_not_a_hang),
 		{ "postgresql_test_silent_server_connect_is_bounded",
 		    test_silent_server_connect_is_bounded, setup, teardown,

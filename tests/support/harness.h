@@ -55,6 +55,21 @@ int	harness_start(struct harness *, const char *extra_conf);
 int	harness_start_late(struct harness *, const char *extra_conf,
 	    const char *late_conf);
 
+/*
+ * The dealer every harness kore knows (registered through the store
+ * once kore has migrated it): callers open cases with
+ * "channel":"web","dealer":"web-direct".
+ */
+#define HARNESS_DEALER		"web-direct"
+#define HARNESS_CHANNEL		"web"
+
+/*
+ * Registers another dealer for channel in h's store (active unless
+ * active is 0).  0, or -1 with a line on stderr.
+ */
+int	harness_dealer_add(const struct harness *, const char *code,
+	    const char *channel, int active);
+
 /* Starts the same kore again (state, store, port kept); 0 or -1. */
 int	harness_restart(struct harness *);
 

@@ -141,21 +141,42 @@ person_journey(const struct harness *kore, const struct sign_key *shop,
     int must_accept, char *final, size_t final_len, char *view,
     size_t view_len, char idout[33])
 {
+	struct journey_opts	o;
+
+	memset(&o, 0, sizeof(o));
+	o.name = name;
+	o.number = number;
+	o.must_accept = must_accept;
+	person_journey_opts(kore, shop, p, &o, final, final_len, view,
+	    view_len, idout);
+}
+
+void
+person_journey_opts(const struct harness *kore, const struct sign_key *shop,
+    const struct person *p, const struct journey_opts *o, char *final,
+    size_t final_len, char *view, size_t view_len, char idout[33])
+{
 	static int		 serial;
 	struct http_reply	 r;
-	char			 body[1024];
+	const char		*name, *number, *dealer, *url, *extra;
+	int			 must_accept;
+	char			 body[1536];
 	char			 id[40], token[80], path[160], auth[128];
 	const char		*hdrs[3];
 	int			 k, i;
 
-	if (name == NULL)
-		name = person_card(p)->name;
-	if (number == NULL)
-		number = person_card(p)->number;
+	name = o->name != NULL ? o->name : person_card(p)->name;
+	number = o->number != NULL ? o->number : person_card(p)->number;
+	dealer = o->dealer != NULL ? o->dealer : HARNESS_DEALER;
+	url = o->callback_url != NULL ? o->callback_url :
+	    "http://127.0.0.1:9/hook";
+	extra = o->extra_json != NULL ? o->extra_json : "";
+	must_accept = o->must_accept;
 	snprintf(body, sizeof(body), "{\"order_ref\":\"t-%d-%d-%d\","
-	    "\"channel\":\"web\",\"declared_name\":\"%s\",\"id_number\":"
-	    "\"%s\",\"callback_url\":\"http://127.0.0.1:9/hook\"}", p->index,
-	    (int)getpid(), serial++, name, number);
+	    "\"channel\":\"web\",\"dealer\":\"%s\",%s"
+	    "\"declared_name\":\"%s\",\"id_number\":\"%s\","
+	    "\"callback_url\":\"%s\"}", p->index, (int)getpid(), serial++,
+	    dealer, extra, name, number, url);
 	assert_int_equal(harness_http_signed(kore, shop, "POST",
 	    "/v1/cases", body, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 201);

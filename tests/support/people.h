@@ -65,4 +65,19 @@ void	person_journey(const struct harness *, const struct sign_key *,
 	    int must_accept, char *final, size_t final_len, char *view,
 	    size_t view_len, char id[33]);
 
+/* What a journey declares beyond the person (zero: person_journey's). */
+struct journey_opts {
+	const char	*name;		/* NULL: the card's */
+	const char	*number;	/* NULL: the card's */
+	const char	*dealer;	/* NULL: HARNESS_DEALER */
+	const char	*callback_url;	/* NULL: a closed port */
+	/* More members, each followed by a comma ("\"kind\":...,"). */
+	const char	*extra_json;
+	int		 must_accept;
+};
+
+void	person_journey_opts(const struct harness *, const struct sign_key *,
+	    const struct person *, const struct journey_opts *, char *final,
+	    size_t final_len, char *view, size_t view_len, char id[33]);
+
 #endif

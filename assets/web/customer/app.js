@@ -21,6 +21,13 @@
 		'zh-CN': {
 			'title': '实名认证',
 			'lead': '按国家规定，办理电话卡需实名登记。请按以下三步拍摄照片，大约需要两分钟。',
+			'title.rereg': '号码 {n} 补登记',
+			'lead.rereg': '按国家规定，在用的手机号码 {n} 需补充实名登记。请机主本人按以下三步拍摄照片，大约需要两分钟。',
+			'final.approved.rereg': '补登记完成',
+			'final.approved.next.rereg': '号码 {n} 已完成实名补登记，可继续正常使用，无需其他操作。',
+			'final.rejected.retry.rereg': '请按上面的提示核对后，通过短信中的链接或联系客服重新办理补登记。',
+			'final.rejected.final.rereg': '很抱歉，号码 {n} 无法完成补登记。请携带身份证到营业厅办理或联系客服。',
+			'final.expired.next.rereg': '请通过短信中的链接或联系客服重新办理补登记。',
 			'track': '进度',
 			'front.short': '人像面', 'back.short': '国徽面', 'holding.short': '手持证件',
 			'front.title': '拍摄身份证人像面',
@@ -89,6 +96,13 @@
 		'en': {
 			'title': 'Identity verification',
 			'lead': 'By law, a SIM card must be registered to its owner. Take the three photos below; it takes about two minutes.',
+			'title.rereg': 'Re-registering number {n}',
+			'lead.rereg': 'By law, the number {n} you already use must be registered to its owner. The owner should take the three photos below; it takes about two minutes.',
+			'final.approved.rereg': 'Re-registration complete',
+			'final.approved.next.rereg': 'Number {n} is now registered to you and keeps working as before. Nothing else to do.',
+			'final.rejected.retry.rereg': 'Please check what is said above, then re-register again from the link in your text message or through customer service.',
+			'final.rejected.final.rereg': 'Sorry, number {n} cannot be re-registered here. Please visit a store with your ID card or contact customer service.',
+			'final.expired.next.rereg': 'Please re-register again from the link in your text message or through customer service.',
 			'track': 'Progress',
 			'front.short': 'Photo side', 'back.short': 'Emblem side', 'holding.short': 'Selfie',
 			'front.title': 'Photograph the photo side of your ID card',
@@ -173,9 +187,22 @@
 	var pollTimer = null;
 	var submitting = false;
 
-	function t(key, args) {
-		var s = TEXT[lang][key];
+	/* A re-registration names its number, masked (138****8000). */
+	function rereg() {
+		return caseView !== null && caseView.kind === 'reregistration' &&
+		    typeof caseView.msisdn_masked === 'string';
+	}
 
+	function t(key, args) {
+		var s;
+
+		/* Re-registration wording where it differs: key + '.rereg'. */
+		if (rereg() && TEXT['zh-CN'][key + '.rereg'] !== undefined) {
+			key = key + '.rereg';
+			args = Object.assign({ n: caseView.msisdn_masked },
+			    args || {});
+		}
+		s = TEXT[lang][key];
 		if (s === undefined)
 			s = TEXT['zh-CN'][key] || key;
 		if (args) {
@@ -373,8 +400,10 @@
 
 			submitting = false;
 			if (r.status === 202) {
-				caseView = r.body && r.body.state ? r.body :
-				    { state: 'submitted' };
+				/* Keep what the submit answer does not repeat. */
+				caseView = Object.assign({}, caseView || {},
+				    r.body && r.body.state ? r.body :
+				    { state: 'submitted' });
 				showCase(caseView);
 			} else if (r.status === 409 && r.body &&
 			    r.body.missing) {
