@@ -30,47 +30,23 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "oversight_cases.h"
 #include "receiver.h"
 #include "review_auth.h"
 #include "store.h"
 #include "store_qa.h"
 #include "store_review.h"
 
-#define PASSWORD	"correct horse battery"
+#define PASSWORD	OVERSIGHT_PASSWORD
 #define TOKEN_MAX	(RN_REVIEW_TOKEN_LEN + 1)
-#define SHARE		0.02
-#define SEED		7
-#define PER_DEALER	50
-#define NDEALERS	6
-#define TOKEN_HASH	\
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define IMAGE_SHA	\
-	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-#define DECISION	"{\"outcome\":\"x\",\"rule\":\"test\",\"upstream\":" \
-			"{\"called\":true,\"result\":\"match\"}}"
+#define SHARE		OVERSIGHT_SHARE
+#define SEED		OVERSIGHT_SEED
+#define PER_DEALER	OVERSIGHT_PER_DEALER
+#define NDEALERS	OVERSIGHT_DEALERS
 
 struct console {
 	char	cookie[TOKEN_MAX];
 	char	csrf[TOKEN_MAX];
-};
-
-/* Dealers: channel, code, rejections and reviews out of PER_DEALER. */
-static const struct {
-	const char	*channel;
-	const char	*code;
-	int		 rejected;
-	int		 reviewed;
-} dealers[NDEALERS] = {
-	{ "web", "web-a", 4, 2 },
-	{ "web", "web-b", 4, 2 },
-	{ "web", "web-c", 4, 2 },
-	{ "shop", "shop-a", 4, 2 },
-	{ "shop", "shop-b", 4, 2 },
-	/*
-	 * 20 of 50: the overall rate is (5 * 4 + 20) / 300 = 13.3 %, and
-	 * 40 % is three times that.
-	 */
-	{ "shop", "shop-bad", 20, 2 },
 };
 
 static struct harness	kore;
@@ -85,75 +61,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-static void
-add_reviewer(struct store *st, const char *name, enum store_role role)
-{
-	char	hash[STORE_PWHASH_MAX];
-
-	assert_int_equal(rn_review_password_hash(PASSWORD, hash), 0);
-	assert_int_equal(store_reviewer_add(st, name, role, hash, "test",
-	    store_now_ms()), 0);
-}
-
-/* One case opened, submitted and decided the way the pipeline does. */
-static void
-decided_case(struct store *st, int d, int i, const char *hook_url)
-{
-	static const unsigned char blob[] = { 0x01, 0x02, 0x03 };
-	struct store_case_new	 c;
-	struct store_case	 cl;
-	struct store_outbox_new	 ob;
-	enum store_state	 to;
-	char			 id[STORE_ID_LEN + 1], ref[64];
-	const char		*reasons;
-	int64_t			 now;
-	int			 side;
-
-	now = store_now_ms();
-	if (i < dealers[d].rejected) {
-		to = STORE_STATE_REJECTED;
-		reasons = i % 2 ? "[{\"code\":\"card_expired\"}]" :
-		    "[{\"code\":\"face_mismatch\"}]";
-	} else if (i < dealers[d].rejected + dealers[d].reviewed) {
-		to = STORE_STATE_REVIEW;
-		reasons = "[{\"code\":\"duplicate_face\"}]";
-	} else {
-		to = STORE_STATE_APPROVED;
-		reasons = "[]";
-	}
-	snprintf(ref, sizeof(ref), "order-%s-%d", dealers[d].code, i);
-	memset(&c, 0, sizeof(c));
-	c.order_ref = ref;
-	c.channel = dealers[d].channel;
-	c.dealer = dealers[d].code;
-	c.declared_name = "测试";
-	c.id_number = "990101200001010018";
-	c.id_number_hash = IMAGE_SHA;
-	c.callback_url = hook_url;
-	c.token_hash = TOKEN_HASH;
-	c.token_expires_at = now + 3600 * 1000;
-	if (store_case_create(st, &c, now, id) == -1)
-		fail_msg("create: %s", store_error(st));
-	for (side = 0; side < STORE_SIDE_COUNT; side++)
-		assert_int_equal(store_image_put(st, id, (enum store_side)side,
-		    blob, sizeof(blob), IMAGE_SHA, "k1", "{}", now), 0);
-	assert_int_equal(store_case_transition(st, id, STORE_STATE_OPEN,
-	    STORE_STATE_SUBMITTED, "test", now), 0);
-	if (store_case_claim(st, "test", 60000, now, &cl) == -1)
-		fail_msg("claim: %s", store_error(st));
-	if (strcmp(cl.id, id) != 0)
-		fail_msg("claimed %s, not %s (the pipeline's?)", cl.id, id);
-	memset(&ob, 0, sizeof(ob));
-	ob.event = "case.decided";
-	ob.url = hook_url;
-	ob.payload = "{\"event\":\"case.decided\"}";
-	assert_int_equal(store_case_decide(st, id, cl.lease_token, to,
-	    DECISION, reasons, &ob, now, NULL), 0);
-	store_case_release(&cl);
-	if (to != STORE_STATE_REVIEW)
-		eligible[strcmp(dealers[d].channel, "web") ? 1 : 0]++;
 }
 
 /* A header's value out of the raw reply headers, or NULL. */
@@ -268,132 +175,21 @@ elements(char *body, const char *first, char **out, size_t max)
 	return (n);
 }
 
-/* Waits until the pipeline thread took a case and went back to sleep. */
-static int
-sentinel(const char *hook_url)
-{
-	static const unsigned char blob[] = { 0x01, 0x02, 0x03 };
-	struct store		*st;
-	struct store_case_new	 c;
-	struct store_case	 got;
-	char			 id[STORE_ID_LEN + 1];
-	int64_t			 then;
-	double			 t0;
-	int			 side, ret;
-
-	if (store_open(&st, kore.store_url) == -1)
-		return (-1);
-	then = store_now_ms() - INT64_C(10) * 86400 * 1000;
-	memset(&c, 0, sizeof(c));
-	c.order_ref = "order-sentinel";
-	c.channel = "sentinel";
-	c.dealer = "sentinel";
-	c.declared_name = "测试";
-	c.id_number = "990101200001010018";
-	c.id_number_hash = IMAGE_SHA;
-	c.callback_url = hook_url;
-	c.token_hash = TOKEN_HASH;
-	c.token_expires_at = store_now_ms() + 3600 * 1000;
-	ret = -1;
-	if (store_case_create(st, &c, then, id) == -1)
-		goto done;
-	for (side = 0; side < STORE_SIDE_COUNT; side++) {
-		if (store_image_put(st, id, (enum store_side)side, blob,
-		    sizeof(blob), IMAGE_SHA, "k1", "{}", then) == -1)
-			goto done;
-	}
-	if (store_case_transition(st, id, STORE_STATE_OPEN,
-	    STORE_STATE_SUBMITTED, "test", store_now_ms()) == -1)
-		goto done;
-	for (t0 = now_s(); now_s() - t0 < 120; usleep(100 * 1000)) {
-		if (store_case_get(st, id, &got) == -1)
-			goto done;
-		side = got.state != STORE_STATE_SUBMITTED;
-		store_case_release(&got);
-		if (side) {
-			/* Its next, empty poll; then the long nap. */
-			sleep(2);
-			ret = 0;
-			break;
-		}
-	}
-done:
-	store_close(st);
-	return (ret);
-}
-
 static int
 group_setup(void **state)
 {
-	struct store	*st;
-	char		 extra[1024], url[128], more[64];
-	FILE		*fp;
-	double		 t0;
-	int		 d, i, k;
+	char	url[128];
 
 	(void)state;
 	if (receiver_start(&rx) == -1)
 		return (-1);
-	snprintf(extra, sizeof(extra), "poll_ms = 60000\nworkers = 1\n"
-	    "lease_s = 3600\n"
-	    "webhook_retry_base_s = 1\nqa_sample_share = %.2f\n"
-	    "qa_sample_seed = %d\nidcheck_url = http://127.0.0.1:9\n",
-	    SHARE, SEED);
-	if (harness_start(&kore, extra) == -1) {
+	if (harness_start(&kore, oversight_conf()) == -1) {
 		printf("# kore did not start\n");
 		return (-1);
 	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", rx.port);
-
-	/*
-	 * One worker, one pipeline thread: once it has taken a sentinel
-	 * case (its own channel, opened ten days ago: outside the figures;
-	 * its photos do not decode, so it stays leased for lease_s) it
-	 * sleeps for poll_ms, and the cases below are the test's alone.
-	 * (XXX pipeline_threads = 0 would be plainer, but its workers die
-	 * at once: Kore's access log spins into getppid(), outside the
-	 * seccomp filter.)
-	 */
-	if (sentinel(url) == -1) {
-		printf("# the pipeline never took the sentinel case\n");
+	if (oversight_populate(&kore, url, eligible) == -1)
 		return (-1);
-	}
-	/* The same policy the service was given, for these decisions. */
-	store_qa_policy_set(SHARE, SEED);
-	t0 = now_s();
-	if (store_open(&st, kore.store_url) == -1)
-		return (-1);
-	for (d = 0; d < NDEALERS; d++) {
-		if (store_dealer_add(st, dealers[d].code, dealers[d].channel,
-		    dealers[d].code, "test", store_now_ms()) == -1 &&
-		    store_errcode(st) != STORE_CONFLICT) {
-			printf("# dealer: %s\n", store_error(st));
-			return (-1);
-		}
-	}
-	/* Interleaved: dealer by dealer within each round. */
-	for (i = 0; i < PER_DEALER; i++) {
-		for (k = 0; k < NDEALERS; k++) {
-			d = (k + i) % NDEALERS;
-			decided_case(st, d, (i * 7 + d) % PER_DEALER, url);
-		}
-	}
-	add_reviewer(st, "sue", STORE_ROLE_SUPERVISOR);
-	add_reviewer(st, "rita", STORE_ROLE_REVIEWER);
-	add_reviewer(st, "audrey", STORE_ROLE_AUDITOR);
-	store_close(st);
-	printf("# 300 cases decided in %.1f s\n", now_s() - t0);
-
-	/* Now polling often, for the webhooks. */
-	if ((fp = fopen(kore.conf, "a")) == NULL)
-		return (-1);
-	snprintf(more, sizeof(more), "poll_ms = 100\n");
-	fputs(more, fp);
-	fclose(fp);
-	if (harness_restart(&kore) == -1) {
-		printf("# kore did not restart\n");
-		return (-1);
-	}
 	login("sue", &sup);
 	login("rita", &rev);
 	login("audrey", &aud);

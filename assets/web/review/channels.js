@@ -42,7 +42,7 @@ function render(d) {
 		}
 		if (r.tested)
 			flags.append(RC.el('span', { class: 'n', text: ` p=${pval(r.p_rejection)} / ${pval(r.p_review)}` }));
-		tr.append(RC.el('td', { class: 'name', text: name }),
+		tr.append(RC.el('td', { class: 'name', text: name }), flags,
 		    RC.el('td', { text: String(r.volume) }),
 		    RC.el('td', { text: String(r.decided) }),
 		    rateCell(r.approval_rate, r.approved, r.decided),
@@ -51,8 +51,7 @@ function render(d) {
 		    rateCell(r.review_rate, r.reviewed, r.decided),
 		    RC.el('td', { text: `${r.qa_sampled} / ${r.qa_checked}` }),
 		    rateCell(r.qa_disagreement_rate, r.qa_overridden, r.qa_checked),
-		    RC.el('td', { text: String(r.duplicate_face) }),
-		    flags);
+		    RC.el('td', { text: String(r.duplicate_face) }));
 		tb.append(tr);
 	}
 	const t = d.test;
