@@ -1833,14 +1833,7 @@ qa_verdict_work(struct review_job *job, struct store *st,
 		jsonw_string(&payload, c.id);
 		jsonw_key(&payload, "order_ref");
 		jsonw_string(&payload, c.order_ref);
-		jsonw_key(&payload, "kind");
-		jsonw_string(&payload, store_case_kind_name(c.kind));
-		if (c.msisdn[0] != '\0') {
-			jsonw_key(&payload, "msisdn");
-			jsonw_string(&payload, c.msisdn);
-		}
-		jsonw_key(&payload, "dealer");
-		jsonw_string(&payload, c.dealer);
+		rn_webhook_case_fields(&payload, &c);
 		jsonw_key(&payload, "outcome");
 		jsonw_string(&payload, d.to == STORE_STATE_APPROVED ?
 		    "approved" : d.to == STORE_STATE_REJECTED ? "rejected" :

@@ -382,7 +382,8 @@ test_oversight_override_is_audited_changes_the_case_and_sends_webhook(
 			    strstr(rx.hooks[i].body, "\"qa_override\":true") !=
 			    NULL &&
 			    strstr(rx.hooks[i].body, "\"decided_by\":"
-			    "\"supervisor\"") != NULL)
+			    "\"supervisor\"") != NULL &&
+			    strstr(rx.hooks[i].body, "\"dealer\":\"") != NULL)
 				found = 1;
 		}
 		pthread_mutex_unlock(&rx.lock);
