@@ -23,6 +23,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <arpa/inet.h>
@@ -144,6 +145,37 @@ group_teardown(void **state)
 }
 
 /*
+ * The harness's dealer, added as the service's user (the SQLite files
+ * the parent handed to it must stay its own) in the chroot's store.
+ */
+static int
+add_dealer(void)
+{
+	struct passwd	*pw;
+	pid_t		 pid;
+	int		 status;
+
+	if ((pw = getpwnam(user_name)) == NULL || (pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		/* In first: the state directory is root's, 0700. */
+		if (chdir(kore.dir) == -1 || setgroups(0, NULL) == -1 ||
+		    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+			_exit(1);
+		snprintf(kore.store_url, sizeof(kore.store_url),
+		    "sqlite:var/realname.db");
+		_exit(harness_dealer_add(&kore, HARNESS_DEALER,
+		    HARNESS_CHANNEL, 1) == 0 ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "# dealer %s not added\n", HARNESS_DEALER);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Like harness_start, but the way production runs: the chroot built by
  * deploy/chroot in the state directory, paths the workers open relative
  * to it, kore started from it as root without -n and -r.
@@ -257,7 +289,7 @@ start_privsep(const char *extra)
 			status = (int)r.status;
 			http_reply_free(&r);
 			if (status == 200)
-				return (0);
+				return (add_dealer());
 		}
 		usleep(100000);
 	}
