@@ -11,9 +11,9 @@
  * reviewers and auditors get 403 "forbidden" on every supervisor route
  * while the auditor still reads a case.
  *
- * The cases are written while kore's pipeline threads sleep (a long
- * poll_ms, so none of them is taken by it), then kore restarts polling
- * often, to deliver the webhooks.
+ * The cases are written while kore runs no pipeline thread (so none of
+ * them is taken by it), then kore restarts with one to deliver the
+ * webhooks.
  */
 
 #include <math.h>

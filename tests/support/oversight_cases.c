@@ -137,78 +137,16 @@ fail:
 	return (-1);
 }
 
-/* Waits until the pipeline thread took a case and went back to sleep. */
-static int
-sentinel(struct harness *kore, const char *hook_url)
-{
-	static const unsigned char blob[] = { 0x01, 0x02, 0x03 };
-	struct store		*st;
-	struct store_case_new	 c;
-	struct store_case	 got;
-	char			 id[STORE_ID_LEN + 1];
-	int64_t			 then;
-	double			 t0;
-	int			 side, ret;
-
-	if (store_open(&st, kore->store_url) == -1)
-		return (-1);
-	then = store_now_ms() - INT64_C(10) * 86400 * 1000;
-	memset(&c, 0, sizeof(c));
-	c.order_ref = "order-sentinel";
-	c.channel = "sentinel";
-	c.dealer = "sentinel";
-	c.declared_name = "\xe6\xb5\x8b\xe8\xaf\x95";
-	c.id_number = "990101200001010018";
-	c.id_number_hash = IMAGE_SHA;
-	c.callback_url = hook_url;
-	c.token_hash = TOKEN_HASH;
-	c.token_expires_at = store_now_ms() + 3600 * 1000;
-	ret = -1;
-	if (store_case_create(st, &c, then, id) == -1)
-		goto done;
-	for (side = 0; side < STORE_SIDE_COUNT; side++) {
-		if (store_image_put(st, id, (enum store_side)side, blob,
-		    sizeof(blob), IMAGE_SHA, "k1", "{}", then) == -1)
-			goto done;
-	}
-	if (store_case_transition(st, id, STORE_STATE_OPEN,
-	    STORE_STATE_SUBMITTED, "test", store_now_ms()) == -1)
-		goto done;
-	for (t0 = now_s(); now_s() - t0 < 120; usleep(100 * 1000)) {
-		if (store_case_get(st, id, &got) == -1)
-			goto done;
-		side = got.state != STORE_STATE_SUBMITTED;
-		store_case_release(&got);
-		if (side) {
-			/* Its next, empty poll; then the long nap. */
-			sleep(2);
-			ret = 0;
-			break;
-		}
-	}
-done:
-	store_close(st);
-	return (ret);
-}
-
-
 const char *
 oversight_conf(void)
 {
 	static char	conf[512];
 
-	/*
-	 * One worker, one pipeline thread: once it has taken a sentinel
-	 * case it sleeps for poll_ms (see oversight_populate).  (XXX
-	 * pipeline_threads = 0 would be plainer, but its workers died at
-	 * once when this was written: Kore's access log spun into
-	 * getppid(), outside the seccomp filter.)
-	 */
-	snprintf(conf, sizeof(conf), "poll_ms = 60000\nworkers = 1\n"
-	    "lease_s = 3600\nwebhook_retry_base_s = 1\n"
-	    "qa_sample_share = %.2f\nqa_sample_seed = %d\n"
-	    "idcheck_url = http://127.0.0.1:9\n", OVERSIGHT_SHARE,
-	    OVERSIGHT_SEED);
+	/* No pipeline thread: the cases are the population's alone. */
+	snprintf(conf, sizeof(conf), "pipeline_threads = 0\n"
+	    "webhook_retry_base_s = 1\nqa_sample_share = %.2f\n"
+	    "qa_sample_seed = %d\nidcheck_url = http://127.0.0.1:9\n",
+	    OVERSIGHT_SHARE, OVERSIGHT_SEED);
 	return (conf);
 }
 
@@ -222,16 +160,6 @@ oversight_populate(struct harness *kore, const char *hook_url,
 	int		 d, i, k, ret;
 
 	eligible[0] = eligible[1] = 0;
-	/*
-	 * Once the pipeline thread has taken a sentinel case (its own
-	 * channel, opened ten days ago: outside the figures; its photos do
-	 * not decode, so it stays leased for lease_s) it sleeps for
-	 * poll_ms, and the cases below are the population's alone.
-	 */
-	if (sentinel(kore, hook_url) == -1) {
-		fprintf(stderr, "# the pipeline never took the sentinel\n");
-		return (-1);
-	}
 	/* The same policy the service was given, for these decisions. */
 	store_qa_policy_set(OVERSIGHT_SHARE, OVERSIGHT_SEED);
 	t0 = now_s();
@@ -271,10 +199,10 @@ done:
 	fprintf(stderr, "# %d cases decided in %.1f s\n", NDEALERS *
 	    PER_DEALER, now_s() - t0);
 
-	/* Now polling often, for the webhooks. */
+	/* Now a pipeline thread polling often, for the webhooks. */
 	if ((fp = fopen(kore->conf, "a")) == NULL)
 		return (-1);
-	fputs("poll_ms = 100\n", fp);
+	fputs("pipeline_threads = 1\npoll_ms = 100\n", fp);
 	fclose(fp);
 	/* The old workers may hold the port a moment longer. */
 	for (k = 0; k < 5; k++) {

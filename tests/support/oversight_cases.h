@@ -20,16 +20,15 @@
 #define OVERSIGHT_PER_DEALER	50
 
 /*
- * The configuration lines to start kore with: one worker whose pipeline
- * thread sleeps long (so the cases are the population's alone), and
- * the sampling policy above.
+ * The configuration lines to start kore with: no pipeline thread (so
+ * the cases are the population's alone), and the sampling policy above.
  */
 const char	*oversight_conf(void);
 
 /*
  * After harness_start(kore, oversight_conf() + more): writes the cases
- * (webhooks to hook_url) and the accounts, then restarts kore polling
- * often so the webhooks go out.  eligible[0] and [1] receive the
+ * (webhooks to hook_url) and the accounts, then restarts kore with a
+ * pipeline thread polling often, so the webhooks go out.  eligible[0] and [1] receive the
  * automatic APPROVED and REJECTED decisions of channels "web" and
  * "shop".  0, or -1 with a message on stderr.
  */
