@@ -90,6 +90,7 @@ struct face_prior {
 };
 
 static double	now_ms(void);
+static double	cpu_ms(void);
 static void	figure(struct imaging_card_figure *, double, double, int,
 		    const char *);
 static void	reason(struct imaging_card_result *, const char *);
@@ -890,6 +891,27 @@ face_prior_weight(const struct face_prior *fp,
 }
 
 /*
+ * Weigh an outline by the face prior and score it (card likeness not
+ * included: the caller multiplies it in).  A card's outline is on an
+ * edge nearly all the way round; background shapes (or a guessed side
+ * of a cut-off card) are not, so support weighs most, then size and
+ * shape.  Returns the weight: 0 rules the outline out.
+ */
+static double
+cand_score(struct cand *cd, double imarea, const struct face_prior *fp)
+{
+	if ((cd->weight = face_prior_weight(fp, cd->q)) <= 0)
+		return (0);
+	/* A card held up in a selfie is in frame, all of it. */
+	if (fp != NULL && fp->have_live)
+		cd->weight *= cd->inside * cd->inside;
+	cd->score = pow(cd->support, 4) * cd->inside * cd->inside *
+	    sqrt(fmin(cd->area / imarea, 1.0)) *
+	    exp(-pow((cd->ratio - CARD_ASPECT) / 0.35, 2)) * cd->weight;
+	return (cd->weight);
+}
+
+/*
  * Keep the outlines that could be a card and score them; returns how
  * many were kept in `cands`.
  */
@@ -917,21 +939,10 @@ keep_candidates(const struct card_cv_mat *bgr, const struct card_cv_mat *grey,
 			continue;
 		if (cd->inside < 0.5 || cd->support < 0.6)
 			continue;
-		/*
-		 * A card's outline is on an edge nearly all the way round;
-		 * background shapes (or a guessed side of a cut-off card)
-		 * are not, so support weighs most, then size and shape.
-		 */
-		if ((cd->weight = face_prior_weight(fp, cd->q)) <= 0)
+		if (cand_score(cd, imarea, fp) <= 0)
 			continue;
-		/* A card held up in a selfie is in frame, all of it. */
-		if (fp != NULL && fp->have_live)
-			cd->weight *= cd->inside * cd->inside;
 		cd->likeness = card_likeness(bgr, cd->q);
-		cd->score = pow(cd->support, 4) * cd->inside * cd->inside *
-		    sqrt(fmin(cd->area / imarea, 1.0)) *
-		    exp(-pow((cd->ratio - CARD_ASPECT) / 0.35, 2)) *
-		    cd->likeness * cd->likeness * cd->weight;
+		cd->score *= cd->likeness * cd->likeness;
 		k++;
 	}
 	return (k);
@@ -1105,6 +1116,130 @@ search_near_portrait(const struct card_cv_mat *src,
 }
 
 /*
+ * The card's portrait when the detector that saw the whole frame missed
+ * it: at its 320 x 240 input a portrait a tenth of the person's face
+ * high is a few pixels.  Ask the caller's detector for faces in windows
+ * about the person's face high (4:3, the detector's own shape), where
+ * such a portrait is some twenty of its pixels: two rows of two below
+ * the face (a card held under the chin or at the chest) and one on
+ * either side of it, each clipped into the frame.  Faces inside the
+ * person's (the chin the lower windows cut) or too large for a card
+ * (PORTRAIT_MAX_H) are not a card's portrait.  Returns how many were
+ * added to fp->port, or -1 if the detector failed.
+ */
+#define PORTRAIT_WINDOWS	6
+#define PORTRAIT_WINDOW_H	1.0	/* window height / face height */
+/*
+ * A printed portrait's face is some 20 mm high, a person's some 200: a
+ * card held three times nearer the lens than the face shows it at 0.3
+ * of the face's height.  Larger faces in these windows are not on a
+ * card (a neck or a shirt pattern the detector took for a face).
+ */
+#define PORTRAIT_MAX_H		0.3
+
+static int
+find_portraits(const struct card_cv_mat *src,
+    const struct imaging_card_hint *h, struct face_prior *fp)
+{
+	struct imaging_card_rect	 got[IMAGING_CARD_MAX_HINT_FACES];
+	struct imaging_card_rect	 win[PORTRAIT_WINDOWS];
+	const struct imaging_card_rect	*lf = &fp->live;
+	struct imaging_image		 view;
+	double				 ww, wh, cx, cy;
+	int				 i, j, k, n, added = 0;
+
+	wh = fmin(PORTRAIT_WINDOW_H * lf->h, src->height);
+	ww = fmin(wh * 4 / 3, src->width);
+	cx = lf->x + lf->w / 2;
+	cy = lf->y + lf->h / 2;
+	/*
+	 * Two rows of two below the face (a card held under the chin or
+	 * at the chest), then left and right of the face.
+	 */
+	win[0].x = win[2].x = cx - 0.9 * ww;
+	win[1].x = win[3].x = cx - 0.1 * ww;
+	win[0].y = win[1].y = lf->y + 0.6 * lf->h;
+	win[2].y = win[3].y = win[0].y + 0.8 * wh;
+	win[4].x = lf->x - ww;
+	win[5].x = lf->x + lf->w;
+	win[4].y = win[5].y = cy - wh / 2;
+	for (i = 0; i < PORTRAIT_WINDOWS; i++) {
+		win[i].w = ww;
+		win[i].h = wh;
+	}
+	for (i = 0; i < PORTRAIT_WINDOWS; i++) {
+		struct imaging_card_rect	*w = &win[i];
+		double				 x0, y0, x1, y1, ov;
+
+		/* Into the frame; a window mostly outside it is dropped. */
+		x0 = fmax(0, w->x);
+		y0 = fmax(0, w->y);
+		x1 = fmin(src->width, w->x + w->w);
+		y1 = fmin(src->height, w->y + w->h);
+		if ((x1 - x0) * (y1 - y0) < 0.4 * ww * wh || x1 - x0 < 32 ||
+		    y1 - y0 < 32)
+			continue;
+		if (x0 == 0)
+			x1 = fmin(src->width, ww);
+		if (x1 == src->width)
+			x0 = fmax(0, src->width - ww);
+		if (y0 == 0)
+			y1 = fmin(src->height, wh);
+		if (y1 == src->height)
+			y0 = fmax(0, src->height - wh);
+		/* Nor one another window already covered. */
+		for (j = 0, ov = 0; j < i; j++)
+			if (win[j].w > 0)
+				ov = fmax(ov, (fmin(x1, win[j].x + win[j].w) -
+				    fmax(x0, win[j].x)) * (fmin(y1, win[j].y +
+				    win[j].h) - fmax(y0, win[j].y)) /
+				    ((x1 - x0) * (y1 - y0)));
+		w->x = x0;
+		w->y = y0;
+		w->w = x1 - x0;
+		w->h = y1 - y0;
+		if (ov > 0.7) {
+			w->w = 0;
+			continue;
+		}
+		view.width = (int)w->w;
+		view.height = (int)w->h;
+		view.stride = src->stride;
+		view.pixels = src->data + (size_t)(int)y0 * src->stride +
+		    (size_t)(int)x0 * 3;
+		if ((n = h->detect(h->detect_arg, &view, got,
+		    IMAGING_CARD_MAX_HINT_FACES)) == -1)
+			return (-1);
+		for (k = 0; k < n && fp->nport < IMAGING_CARD_MAX_HINT_FACES;
+		    k++) {
+			struct imaging_card_rect f = got[k];
+			double	fx, fy;
+			int	dup = 0;
+
+			f.x += (int)x0;
+			f.y += (int)y0;
+			fx = f.x + f.w / 2;
+			fy = f.y + f.h / 2;
+			if (f.h <= 0 || f.h > PORTRAIT_MAX_H * lf->h ||
+			    (fx >= lf->x &&
+			    fx <= lf->x + lf->w && fy >= lf->y &&
+			    fy <= lf->y + lf->h))
+				continue;
+			/* The same portrait seen by two windows. */
+			for (j = 0; j < fp->nport && !dup; j++)
+				dup = fabs(fp->port[j].x + fp->port[j].w / 2 -
+				    fx) < f.w / 2 && fabs(fp->port[j].y +
+				    fp->port[j].h / 2 - fy) < f.h / 2;
+			if (dup)
+				continue;
+			fp->port[fp->nport++] = f;
+			added++;
+		}
+	}
+	return (added);
+}
+
+/*
  * A clean card outline: on an edge all round, card stock, card shape;
  * and in a selfie, where the card's edge can run into a shirt or a wall
  * of its own brightness, on an edge nearly everywhere, in frame and
@@ -1136,7 +1271,8 @@ imaging_card_analyse_hint(struct imaging_card_ctx *c,
 	struct card_cv_mat	 src, grey;
 	struct imaging_card_point p;
 	struct face_prior	 fp;
-	double			 t0, t1, imarea, minside, m, v, total, largest;
+	double			 t0, t1, c1, imarea, minside, m, v, total;
+	double			 largest;
 	double			 limit;
 	int			 n, i, k, ncards, flip, pass, longside, k0, k1;
 	int			 work[3], top;
@@ -1203,7 +1339,22 @@ imaging_card_analyse_hint(struct imaging_card_ctx *c,
 		for (i = 0; i < k; i++)
 			if (clean_outline(&cands[i], &fp))
 				found_good = 1;
-		/* No clean outline yet: look where the portrait says. */
+		/*
+		 * No clean outline yet: look where the portrait says; if the
+		 * detector saw none, ask it again nearer (once).
+		 */
+		if (pass == 0 && !found_good && fp.have_live &&
+		    fp.nport == 0 && hint->detect != NULL) {
+			if ((n = find_portraits(&src, hint, &fp)) == -1)
+				goto cv_failed;
+			/* Outlines holding a portrait are now preferred. */
+			for (i = 0; n > 0 && i < k; i++) {
+				double	like = cands[i].likeness;
+
+				(void)cand_score(&cands[i], imarea, &fp);
+				cands[i].score *= like * like;
+			}
+		}
 		for (i = 0; pass == 0 && !found_good && i < fp.nport &&
 		    i < 2; i++) {
 			if (search_near_portrait(&src, &grey, &fp.port[i],
@@ -1343,6 +1494,7 @@ imaging_card_analyse_hint(struct imaging_card_ctx *c,
 		}
 	}
 	t1 = now_ms();
+	c1 = cpu_ms();
 	r->find_ms = t1 - t0;
 	/*
 	 * A blurred card reads as noise: say blur, do not guess digits.
@@ -1359,6 +1511,7 @@ imaging_card_analyse_hint(struct imaging_card_ctx *c,
 			return (-1);
 	}
 	r->ocr_ms = now_ms() - t1;
+	r->ocr_cpu_ms = cpu_ms() - c1;
 	return (0);
 
 cv_failed:
@@ -1396,5 +1549,14 @@ now_ms(void)
 	struct timespec	ts;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+static double
+cpu_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
 }

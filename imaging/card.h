@@ -126,9 +126,10 @@ struct imaging_card_result {
 	/* Failed reason codes, in the order raised. */
 	int				nreasons;
 	const char			*reasons[IMAGING_CARD_MAX_REASONS];
-	/* Milliseconds spent finding, and reading. */
+	/* Milliseconds spent finding, and reading (wall clock). */
 	double				find_ms;
 	double				ocr_ms;
+	double				ocr_cpu_ms;	/* thread CPU time */
 };
 
 /*
@@ -137,12 +138,26 @@ struct imaging_card_result {
  * the person; a much smaller one outside it may be the card's portrait.
  * A card held up to the camera is near the face, not over it, and of a
  * size that goes with the face's, so these judge the card outlines.
+ *
+ * `detect`, when not NULL, runs the caller's face detector on `view` (a
+ * view into the image, its own pixels) and writes up to `cap` face boxes
+ * in the view's pixels, best first; it returns their count or -1.  The
+ * card's printed portrait is too small for a detector that sees the
+ * whole frame, so when no clean card outline shows, the card part asks
+ * for faces in a few windows beside and below the person's face, where
+ * the portrait then covers enough of the detector's input.
  */
 #define IMAGING_CARD_MAX_HINT_FACES	8
+
+typedef int (*imaging_card_detect_fn)(void *arg,
+	    const struct imaging_image *view, struct imaging_card_rect *faces,
+	    int cap);
 
 struct imaging_card_hint {
 	int				nfaces;
 	struct imaging_card_rect	faces[IMAGING_CARD_MAX_HINT_FACES];
+	imaging_card_detect_fn		detect;
+	void				*detect_arg;
 };
 
 struct imaging_card_ctx;

@@ -9,13 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "card.h"
 #include "cv/face_config.h"
 #include "decode.h"
 #include "face.h"
 #include "imaging.h"
-#if IMAGING_HAVE_CARD
-#include "card.h"
-#endif
 
 struct imaging_engine {
 	struct imaging_options	 opt;
@@ -52,6 +50,7 @@ struct jbuf {
 };
 
 static double	now_ms(void);
+static double	cpu_ms(void);
 static void	figure_set(struct imaging_figure *, double, double, int,
 		    const char *);
 static void	reason_add(struct imaging_analysis *, const char *);
@@ -244,7 +243,7 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 	struct imaging_analysis		*a;
 	struct imaging_decode_info	 info;
 	struct imaging_image		 img;
-	double				 t0;
+	double				 t0, c0;
 	int				 i;
 
 	imaging_error_clear(&e->err);
@@ -261,6 +260,7 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 	a->primary = a->card_portrait = -1;
 
 	t0 = now_ms();
+	c0 = cpu_ms();
 	memset(&info, 0, sizeof(info));
 	if (imaging_decode(e->dec, buf, len, e->opt.limits.working_long_side,
 	    &img, &info) == -1) {
@@ -275,9 +275,11 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 			return (NULL);
 		}
 		a->decode_ms = now_ms() - t0;
+		a->decode_cpu_ms = cpu_ms() - c0;
 		return (a);
 	}
 	a->decode_ms = now_ms() - t0;
+	a->decode_cpu_ms = cpu_ms() - c0;
 	a->orientation = info.orientation;
 	a->width = info.upright_width;
 	a->height = info.upright_height;
@@ -291,8 +293,11 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 	/*
 	 * A small card portrait is measured again from finer pixels (its
 	 * own decoder: the working image stays valid); only if that fails
-	 * is it embedded from the working image.
+	 * is it embedded from the working image.  Face work: its time is
+	 * counted in faces_ms.
 	 */
+	t0 = now_ms();
+	c0 = cpu_ms();
 	if ((i = refine_target(a, 1)) >= 0 &&
 	    refine_small_face(e, a, i, buf, len) == -1 &&
 	    embed_face(e, &img, &a->faces[i], embed_what(a, i, -1) &
@@ -300,6 +305,8 @@ imaging_analyse(struct imaging_engine *e, enum imaging_side side,
 		free(a);
 		return (NULL);
 	}
+	a->faces_ms += now_ms() - t0;
+	a->faces_cpu_ms += cpu_ms() - c0;
 
 	if (a->primary >= 0 && a->card_portrait >= 0 &&
 	    a->faces[a->primary].has_embedding &&
@@ -383,6 +390,34 @@ imaging_compare_faces(struct imaging_engine *e, const struct imaging_face *a,
 	return (0);
 }
 
+int
+imaging_detect_boxes(void *engine, const struct imaging_image *img,
+    struct imaging_card_rect *out, int cap)
+{
+	struct imaging_engine	*e = engine;
+	struct face_box		 boxes[IMAGING_MAX_FACES];
+	int			 n, kept, i;
+
+	if (e == NULL || img == NULL || img->pixels == NULL ||
+	    img->width < 16 || img->height < 16 ||
+	    img->stride < 3 * img->width || out == NULL || cap < 0)
+		return (-1);
+	if (face_cv_detect(e->fc, img, 1, e->scores, e->boxes,
+	    FACE_MAX_PRIORS, &n) == -1)
+		return (imaging_error_set(&e->err, IMAGING_ERR_CV, "%s",
+		    face_cv_error(e->fc)));
+	kept = face_detect_post(e->scores, e->boxes, n, img->width,
+	    img->height, e->opt.min_face_score, e->opt.nms_iou, e->order,
+	    boxes, IMAGING_MAX_FACES);
+	for (i = 0; i < kept && i < cap; i++) {
+		out[i].x = boxes[i].x1;
+		out[i].y = boxes[i].y1;
+		out[i].w = boxes[i].x2 - boxes[i].x1;
+		out[i].h = boxes[i].y2 - boxes[i].y1;
+	}
+	return (i);
+}
+
 float
 imaging_face_score(const struct imaging_face *a, const struct imaging_face *b)
 {
@@ -455,10 +490,11 @@ analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
 {
 	struct face_box	 boxes[IMAGING_MAX_FACES];
 	float		 lm[IMAGING_MAX_FACES][136];
-	double		 t0, t1, t2;
+	double		 t0, t1, t2, c0, c1, c2;
 	int		 n, kept, i;
 
 	t0 = now_ms();
+	c0 = cpu_ms();
 	/*
 	 * The emblem side shows no face and nothing reads faces from it:
 	 * its photo is not searched for any.
@@ -483,9 +519,11 @@ analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
 	}
 
 	t1 = now_ms();
+	c1 = cpu_ms();
 	if (card_hook(e, a, img) == -1)
 		return (-1);
 	t2 = now_ms();
+	c2 = cpu_ms();
 	if (find_card_portrait(e, a, img, lm) == -1)
 		return (-1);
 
@@ -502,6 +540,8 @@ analyse_faces(struct imaging_engine *e, struct imaging_analysis *a,
 	judge_quality(e, a, img);
 	a->faces_ms = (t1 - t0) + (now_ms() - t2);
 	a->card_ms = t2 - t1;
+	a->faces_cpu_ms = (c1 - c0) + (cpu_ms() - c2);
+	a->card_cpu_ms = c2 - c1;
 	return (0);
 }
 
@@ -905,6 +945,8 @@ card_hook(struct imaging_engine *e, struct imaging_analysis *a,
 	memset(&r, 0, sizeof(r));
 	/* The faces found so far tell the card part where to look. */
 	memset(&hint, 0, sizeof(hint));
+	hint.detect = imaging_detect_boxes;
+	hint.detect_arg = e;
 	for (i = 0; i < a->nfaces && i < IMAGING_CARD_MAX_HINT_FACES; i++) {
 		hint.faces[i].x = a->faces[i].box[0];
 		hint.faces[i].y = a->faces[i].box[1];
@@ -922,6 +964,7 @@ card_hook(struct imaging_engine *e, struct imaging_analysis *a,
 	c->measured = 1;
 	c->found = r.found;
 	a->ocr_ms = r.ocr_ms;
+	a->ocr_cpu_ms = r.ocr_cpu_ms;
 	for (i = 0; i < 4; i++) {
 		c->quad[2 * i] = (float)r.quad[i].x;
 		c->quad[2 * i + 1] = (float)r.quad[i].y;
@@ -1205,6 +1248,16 @@ now_ms(void)
 	struct timespec	ts;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+/* This thread's CPU time, in milliseconds. */
+static double
+cpu_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
 }
 

@@ -208,11 +208,23 @@ struct imaging_analysis {
 	int			 nreasons;
 	const char		*reasons[IMAGING_MAX_REASONS];
 
-	/* Wall-clock cost of each stage, milliseconds. */
+	/*
+	 * Wall-clock cost of each stage, milliseconds; faces_ms includes
+	 * measuring a small card portrait again from a finer region decode.
+	 */
 	double			 decode_ms;
 	double			 faces_ms;
 	double			 card_ms;
 	double			 ocr_ms;	/* the part of card_ms in OCR */
+	/*
+	 * The same stages in the calling thread's CPU time: the engine's
+	 * work runs on that thread when opened with one thread, so this is
+	 * its single-thread cost whatever else the machine is doing.
+	 */
+	double			 decode_cpu_ms;
+	double			 faces_cpu_ms;
+	double			 card_cpu_ms;
+	double			 ocr_cpu_ms;
 };
 
 struct imaging_comparison {
@@ -290,6 +302,17 @@ int	imaging_compare_faces(struct imaging_engine *,
 	    struct imaging_comparison *out);
 
 /* Cosine score of two faces (0 if either has no embedding). */
+/*
+ * Face boxes only (no landmarks, no embedding) in `img`, best first, as
+ * x, y, w, h in img's pixels; at most `cap`.  Returns the count, or -1
+ * (the engine's error says why).  `engine` is a struct imaging_engine:
+ * the function has the shape of the card part's detector callback
+ * (card.h, imaging_card_hint.detect).
+ */
+struct imaging_card_rect;
+int	imaging_detect_boxes(void *engine, const struct imaging_image *img,
+	    struct imaging_card_rect *out, int cap);
+
 float	imaging_face_score(const struct imaging_face *,
 	    const struct imaging_face *);
 

@@ -20,6 +20,15 @@
 /* Half length of the edge search along a side's normal, in pixels. */
 #define REFINE_RADIUS		6
 #define REFINE_SAMPLES		48
+/* Straight-line outlines: lines kept, and at most this many one way. */
+#define HOUGH_LINES		24
+#define HOUGH_LINES_ONE_WAY	12
+/* Side refinement: inlier distance (pixels) and largest turn (degrees). */
+#define CONSENSUS_TOL		3.0
+#define CONSENSUS_DEG		6.0
+
+static int	edge_support(const cv::Mat &, const cv::Point2d[4], int,
+		    double *, double *);
 
 static cv::Mat
 wrap(const struct card_cv_mat *m)
@@ -400,6 +409,56 @@ sample(const cv::Mat &g, double x, double y)
 }
 
 /*
+ * Keep in pts only the points near the straight line most of them share
+ * (within CONSENSUS_TOL pixels, turned at most CONSENSUS_DEG from the
+ * side's direction `dir`): where a side runs against a background of
+ * the card's own brightness its steps are weak, and the strongest step
+ * near it is printed text inside the card, off the line the rest of the
+ * side draws; a least-squares fit, even a robust one, is pulled towards
+ * it.  Lines through pairs of points a quarter, a half and three
+ * quarters of the side apart are tried; false if under `need` agree.
+ * The angle limit keeps a striped shirt's lines from taking over.
+ */
+static bool
+consensus(std::vector<cv::Point2f> &pts, size_t need, cv::Point2d dir)
+{
+	std::vector<cv::Point2f>	keep;
+	size_t				n = pts.size(), i, j, k, d, best = 0;
+	const double			tol = CONSENSUS_TOL;
+	const double			maxsin = std::sin(CONSENSUS_DEG * CV_PI /
+					    180);
+	cv::Point3d			l, bl;
+
+	for (i = 0; i < n; i++)
+		for (d = 1; d < 4; d++) {
+			size_t	cnt = 0;
+
+			j = (i + d * n / 4) % n;
+			if (j == i || !line_through(cv::Point2d(pts[i]),
+			    cv::Point2d(pts[j]), l))
+				continue;
+			/* (l.x, l.y) is the normal: near the side's own. */
+			if (std::fabs(l.x * dir.x + l.y * dir.y) > maxsin)
+				continue;
+			for (k = 0; k < n; k++)
+				if (std::fabs(l.x * pts[k].x + l.y * pts[k].y -
+				    l.z) <= tol)
+					cnt++;
+			if (cnt > best) {
+				best = cnt;
+				bl = l;
+			}
+		}
+	if (best < need)
+		return (false);
+	for (k = 0; k < n; k++)
+		if (std::fabs(bl.x * pts[k].x + bl.y * pts[k].y - bl.z) <= tol)
+			keep.push_back(pts[k]);
+	pts.swap(keep);
+	return (true);
+}
+
+/*
  * Move each side of q onto the strongest grey step near it: sample the
  * profile along the side's normal, take the largest derivative with a
  * parabolic sub-pixel peak, and fit a robust line through the peaks.
@@ -459,7 +518,8 @@ refine_quad(const cv::Mat &g, cv::Point2d q[4], double radius)
 			c = c + nrm * (double)(bi - r - 1 + off);
 			pts.push_back(cv::Point2f((float)c.x, (float)c.y));
 		}
-		if (pts.size() >= REFINE_SAMPLES / 3) {
+		if (pts.size() >= REFINE_SAMPLES / 3 &&
+		    consensus(pts, REFINE_SAMPLES / 3, d)) {
 			cv::Vec4f	fl;
 
 			cv::fitLine(pts, fl, cv::DIST_HUBER, 0, 0.01, 0.01);
@@ -622,8 +682,30 @@ hough_quads(const cv::Mat &thin, const cv::Mat &band, double min_area,
 	std::sort(lines.begin(), lines.end(),
 	    [](const struct hline &a, const struct hline &b) {
 		return (a.len > b.len); });
-	if (lines.size() > 16)
-		lines.resize(16);
+	/*
+	 * The longest lines, but not all of one direction: the text rows
+	 * of a card are long lines parallel to its long sides, and a busy
+	 * shirt or wall adds more; the card's short sides must make it in.
+	 */
+	{
+		std::vector<struct hline>	keep;
+
+		for (i = 0; i < lines.size() && keep.size() < HOUGH_LINES;
+		    i++) {
+			size_t	same = 0;
+
+			for (j = 0; j < keep.size(); j++) {
+				double	dt = std::fabs(lines[i].theta -
+				    keep[j].theta);
+
+				if (std::min(dt, CV_PI - dt) < 20 * deg)
+					same++;
+			}
+			if (same < HOUGH_LINES_ONE_WAY)
+				keep.push_back(lines[i]);
+		}
+		lines.swap(keep);
+	}
 	for (i = 0; i < lines.size(); i++)
 		for (j = i + 1; j < lines.size(); j++) {
 			double	dt = std::fabs(lines[i].theta - lines[j].theta);
@@ -683,12 +765,13 @@ card_cv_find_quads(const struct card_cv_mat *bgr,
 	try {
 		std::vector<std::vector<cv::Point> >	contours;
 		std::vector<cv::Mat>			ch;
-		std::vector<struct card_cv_quad>	cand;
+		std::vector<std::pair<double, struct card_cv_quad> > cand;
+		std::vector<double>			outsup;
 		std::vector<card_quad_t>		quads, done;
 		cv::Mat		src, small, edges, thin, e, grey, g, mask;
 		cv::Mat		kernel = cv::getStructuringElement(
 				    cv::MORPH_ELLIPSE, cv::Size(7, 7));
-		double		s, min_area, otsu;
+		double		s, min_area, otsu, sup, in;
 		int		longside, i, cnt;
 		long		k;
 		size_t		c;
@@ -800,29 +883,44 @@ card_cv_find_quads(const struct card_cv_mat *bgr,
 				cq.pt[i].y = q[i].y;
 			}
 			cq.area = quad_area(q);
-			cand.push_back(cq);
+			if (edge_support(grey, q, 240, &sup, &in) == -1)
+				sup = 0;
+			cand.push_back(std::make_pair(sup, cq));
 		}
 		std::sort(cand.begin(), cand.end(),
-		    [](const struct card_cv_quad &a,
-		    const struct card_cv_quad &b) { return (a.area > b.area); });
+		    [](const std::pair<double, struct card_cv_quad> &a,
+		    const std::pair<double, struct card_cv_quad> &b) {
+			return (a.second.area > b.second.area); });
 		cnt = 0;
-		for (c = 0; c < cand.size() && cnt < cap; c++) {
-			bool	dup = false;
-			int	k;
+		for (c = 0; c < cand.size(); c++) {
+			int	k, dup = -1;
 
-			/* The inner and outer contour of one edge band. */
-			for (k = 0; k < cnt && !dup; k++) {
+			/*
+			 * Near copies of one outline (the inner and outer
+			 * contour of one edge band, a contour and a line
+			 * outline): the one on the edge all round stays.
+			 */
+			for (k = 0; k < cnt && dup < 0; k++) {
 				double	dmax = 0;
 
 				for (i = 0; i < 4; i++)
 					dmax = std::max(dmax, std::hypot(
-					    out[k].pt[i].x - cand[c].pt[i].x,
-					    out[k].pt[i].y - cand[c].pt[i].y));
+					    out[k].pt[i].x -
+					    cand[c].second.pt[i].x,
+					    out[k].pt[i].y -
+					    cand[c].second.pt[i].y));
 				if (dmax < 0.02 * longside)
-					dup = true;
+					dup = k;
 			}
-			if (!dup)
-				out[cnt++] = cand[c];
+			if (dup >= 0) {
+				if (cand[c].first > outsup[dup]) {
+					out[dup] = cand[c].second;
+					outsup[dup] = cand[c].first;
+				}
+			} else if (cnt < cap) {
+				outsup.push_back(cand[c].first);
+				out[cnt++] = cand[c].second;
+			}
 		}
 		*n = cnt;
 		return (0);
@@ -859,76 +957,84 @@ card_cv_refine_quad(const struct card_cv_mat *grey, struct card_cv_point pt[4],
 	}
 }
 
+/*
+ * Edge support of the closed polygon q (see card_cv_edge_support): the
+ * step is measured across +-base pixels, so that a blurred edge (which
+ * the blur figure is there to report) still counts as an edge.
+ */
+static int
+edge_support(const cv::Mat &g, const cv::Point2d q[4], int count,
+    double *support, double *inside)
+{
+	double	per = 0, step, pos, base;
+	int	i, hit = 0, in = 0, total = 0;
+
+	*support = *inside = 0;
+	for (i = 0; i < 4; i++)
+		per += cv::norm(q[(i + 1) % 4] - q[i]);
+	if (per < 1 || count < 4)
+		return (-1);
+	step = per / count;
+	base = std::max(2.0, std::max(g.cols, g.rows) / 400.0);
+	pos = step / 2;
+	for (i = 0; i < 4; i++) {
+		cv::Point2d	a = q[i], b = q[(i + 1) % 4];
+		cv::Point2d	d = b - a, nrm;
+		double		len = cv::norm(d);
+
+		if (len < 1e-6)
+			continue;
+		d *= 1.0 / len;
+		nrm = cv::Point2d(-d.y, d.x);
+		for (; pos < len; pos += step) {
+			cv::Point2d	c = a + d * pos;
+			double		best = 0;
+			int		t;
+			bool		ok = true;
+
+			total++;
+			for (t = -3; t <= 3; t++) {
+				cv::Point2d	p1 = c + nrm * (t - base);
+				cv::Point2d	p2 = c + nrm * (t + base);
+				double		v1 = sample(g, p1.x, p1.y);
+				double		v2 = sample(g, p2.x, p2.y);
+
+				if (v1 < 0 || v2 < 0) {
+					ok = false;
+					break;
+				}
+				best = std::max(best, std::fabs(v2 - v1));
+			}
+			if (!ok)
+				continue;
+			in++;
+			if (best >= 10)
+				hit++;
+		}
+		pos -= len;
+	}
+	if (total == 0)
+		return (-1);
+	*inside = (double)in / total;
+	*support = in > 0 ? (double)hit / in : 0;
+	return (0);
+}
+
 extern "C" int
 card_cv_edge_support(const struct card_cv_mat *grey,
     const struct card_cv_point pt[4], int count, double *support,
     double *inside)
 {
 	try {
-		cv::Mat	g, gx, gy;
-		double	per = 0, step, pos, base;
-		int	i, hit = 0, in = 0, total = 0;
+		cv::Point2d	q[4];
+		int		i;
 
 		*support = *inside = 0;
 		if (!mat_ok(grey) || grey->channels != 1 || count < 4)
 			return (-1);
-		g = wrap(grey);
 		for (i = 0; i < 4; i++)
-			per += std::hypot(pt[(i + 1) % 4].x - pt[i].x,
-			    pt[(i + 1) % 4].y - pt[i].y);
-		if (per < 1)
-			return (-1);
-		step = per / count;
-		/*
-		 * The step is measured across +-base pixels, so that a
-		 * blurred edge (which the blur figure is there to report)
-		 * still counts as an edge.
-		 */
-		base = std::max(2.0, std::max(g.cols, g.rows) / 400.0);
-		pos = step / 2;
-		for (i = 0; i < 4; i++) {
-			cv::Point2d	a(pt[i].x, pt[i].y);
-			cv::Point2d	b(pt[(i + 1) % 4].x, pt[(i + 1) % 4].y);
-			cv::Point2d	d = b - a, nrm;
-			double		len = cv::norm(d);
-
-			if (len < 1e-6)
-				continue;
-			d *= 1.0 / len;
-			nrm = cv::Point2d(-d.y, d.x);
-			for (; pos < len; pos += step) {
-				cv::Point2d	c = a + d * pos;
-				double		best = 0;
-				int		t;
-				bool		ok = true;
-
-				total++;
-				for (t = -3; t <= 3; t++) {
-					cv::Point2d	p1 = c + nrm * (t - base);
-					cv::Point2d	p2 = c + nrm * (t + base);
-					double		v1 = sample(g, p1.x, p1.y);
-					double		v2 = sample(g, p2.x, p2.y);
-
-					if (v1 < 0 || v2 < 0) {
-						ok = false;
-						break;
-					}
-					best = std::max(best,
-					    std::fabs(v2 - v1));
-				}
-				if (!ok)
-					continue;
-				in++;
-				if (best >= 10)
-					hit++;
-			}
-			pos -= len;
-		}
-		if (total == 0)
-			return (-1);
-		*inside = (double)in / total;
-		*support = in > 0 ? (double)hit / in : 0;
-		return (0);
+			q[i] = cv::Point2d(pt[i].x, pt[i].y);
+		return (edge_support(wrap(grey), q, count, support, inside));
 	} catch (...) {
 		return (-1);
 	}

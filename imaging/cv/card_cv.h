@@ -81,14 +81,17 @@ int	card_cv_grey(const struct card_cv_mat *src, struct card_cv_mat *grey);
  * edges on every channel, closed contours, convex hulls simplified to
  * four sides (sides lying on the image border are dropped and the
  * remaining four lines intersected, so a corner may lie outside the
- * image).  Writes up to `cap` candidates, larger first; *n their count.
+ * image).  Writes up to `cap` candidates, about larger first (of near
+ * copies of one outline, the one more on an edge all round is kept);
+ * *n their count.
  * grey: the same image in grey if the caller has it (else NULL).
  * min_area_frac: smallest hull area, as a fraction of the image.
  * work_long_side: the edge work is done on the image shrunk by a whole
  * factor to about this long side (0: 800); a smaller one finds the
  * soft edges of a blurred card.
  * flags: CARD_CV_FIND_LINES adds outlines made of straight Hough lines
- * (slower; for a card whose outline no contour closes).
+ * (slower; for a card whose outline no contour closes, as against a
+ * shirt or wall of its own brightness).
  */
 #define CARD_CV_FIND_LINES	0x01
 int	card_cv_find_quads(const struct card_cv_mat *bgr,
