@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "direct_case.h"
+#include "console.h"
 #include "harness.h"
 #include "idnumber.h"
 #include "review_auth.h"
@@ -45,30 +46,12 @@ static char		case_a2[STORE_ID_LEN + 1];
 static char		case_b[STORE_ID_LEN + 1];
 static char		from_day[16], to_day[16];
 
-struct console {
-	char	cookie[TOKEN_MAX];
-	char	csrf[TOKEN_MAX];
-};
-
 static void
 make_number(char out[19], const char *first17)
 {
 	memcpy(out, first17, 17);
 	out[17] = idnumber_check_digit(out);
 	out[18] = '\0';
-}
-
-static void
-add_reviewer(const char *name, enum store_role role)
-{
-	struct store	*st;
-	char		 hash[STORE_PWHASH_MAX];
-
-	assert_int_equal(rn_review_password_hash(PASSWORD, hash), 0);
-	assert_int_equal(store_open(&st, kore.store_url), 0);
-	assert_int_equal(store_reviewer_add(st, name, role, hash, "test",
-	    store_now_ms()), 0);
-	store_close(st);
 }
 
 /* China day of now + shift days. */
@@ -82,6 +65,12 @@ china_day(int shift, char *out, size_t len)
 	gmtime_r(&t, &tm);
 	strftime(out, len, "%Y-%m-%d", &tm);
 }
+
+/* The console as this suite's kore sees it (tests/support/console.h). */
+#define add_reviewer(n, role)	console_add(&kore, n, role, PASSWORD)
+#define call(c, csrf, m, p, b, r)					\
+	console_call(&kore, c, csrf, m, p, b, r)
+#define login(n, c)		console_login_ok(&kore, n, PASSWORD, c)
 
 static int
 group_setup(void **state)
@@ -154,75 +143,6 @@ group_teardown(void **state)
 	}
 	harness_cleanup(&kore);
 	return (bad ? -1 : 0);
-}
-
-static char *
-header(const struct http_reply *r, const char *name, char *out, size_t len)
-{
-	const char	*p, *e;
-	size_t		 n;
-
-	n = strlen(name);
-	for (p = r->headers; p != NULL && *p != '\0'; p = e + 1) {
-		if ((e = strchr(p, '\n')) == NULL)
-			e = p + strlen(p);
-		if (!strncasecmp(p, name, n) && p[n] == ':') {
-			p += n + 1;
-			while (*p == ' ')
-				p++;
-			snprintf(out, len, "%.*s", (int)(e - p), p);
-			out[strcspn(out, "\r\n")] = '\0';
-			return (out);
-		}
-		if (*e == '\0')
-			break;
-	}
-	return (NULL);
-}
-
-static long
-call(const struct console *c, int csrf, const char *method, const char *path,
-    const char *body, struct http_reply *r)
-{
-	char		 ck[128], tok[128];
-	const char	*h[4];
-	int		 n;
-
-	n = 0;
-	if (c != NULL && c->cookie[0] != '\0') {
-		snprintf(ck, sizeof(ck), "Cookie: rn_review=%s", c->cookie);
-		h[n++] = ck;
-	}
-	if (c != NULL && csrf) {
-		snprintf(tok, sizeof(tok), "X-CSRF-Token: %s", c->csrf);
-		h[n++] = tok;
-	}
-	h[n++] = "Content-Type: application/json";
-	h[n] = NULL;
-	if (body == NULL && !strcmp(method, "POST"))
-		body = "{}";
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(harness_http_h(&kore, method, path, h, body,
-	    body != NULL ? strlen(body) : 0, r), 0);
-	return (r->status);
-}
-
-static void
-login(const char *name, struct console *c)
-{
-	struct http_reply	r;
-	char			body[256], sc[256];
-
-	memset(c, 0, sizeof(*c));
-	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"password\":\"%s\"}",
-	    name, PASSWORD);
-	assert_int_equal(call(c, 0, "POST", "/review/login", body, &r), 200);
-	assert_non_null(header(&r, "set-cookie", sc, sizeof(sc)));
-	memcpy(c->cookie, sc + 10, RN_REVIEW_TOKEN_LEN);
-	c->cookie[RN_REVIEW_TOKEN_LEN] = '\0';
-	assert_int_equal(harness_json_field(r.body, "csrf", c->csrf,
-	    sizeof(c->csrf)), 0);
-	http_reply_free(&r);
 }
 
 static void
@@ -302,13 +222,13 @@ test_export_console_date_range_verifies(void **state)
 	    from_day, to_day);
 	assert_int_equal(call(&sue, 1, "POST", "/review/api/export", body,
 	    &r), 200);
-	assert_non_null(header(&r, "content-type", v, sizeof(v)));
+	assert_non_null(http_header(&r, "content-type", v, sizeof(v)));
 	assert_string_equal(v, "application/x-tar");
-	assert_non_null(header(&r, "content-disposition", v, sizeof(v)));
+	assert_non_null(http_header(&r, "content-disposition", v, sizeof(v)));
 	assert_non_null(strstr(v, "attachment; filename=\"realname-export-"));
-	assert_non_null(header(&r, "x-export-cases", v, sizeof(v)));
+	assert_non_null(http_header(&r, "x-export-cases", v, sizeof(v)));
 	assert_string_equal(v, "3");
-	assert_non_null(header(&r, "x-export-manifest-sha256", sha,
+	assert_non_null(http_header(&r, "x-export-manifest-sha256", sha,
 	    sizeof(sha)));
 	assert_int_equal(strlen(sha), 64);
 	assert_true(r.len > 3 * 100000);
@@ -401,7 +321,7 @@ test_export_console_finds_by_number(void **state)
 	login("sue", &sue);
 	assert_int_equal(call(&sue, 1, "POST", "/review/api/export",
 	    "{\"phone\":\"" PHONE "\"}", &r), 200);
-	assert_non_null(header(&r, "x-export-cases", v, sizeof(v)));
+	assert_non_null(http_header(&r, "x-export-cases", v, sizeof(v)));
 	assert_string_equal(v, "1");
 	assert_non_null(memmem(r.body, r.len, case_b, STORE_ID_LEN));
 	http_reply_free(&r);
@@ -409,7 +329,7 @@ test_export_console_finds_by_number(void **state)
 	snprintf(body, sizeof(body), "{\"id_number\":\"%s\"}", number_a);
 	assert_int_equal(call(&sue, 1, "POST", "/review/api/export", body,
 	    &r), 200);
-	assert_non_null(header(&r, "x-export-cases", v, sizeof(v)));
+	assert_non_null(http_header(&r, "x-export-cases", v, sizeof(v)));
 	assert_string_equal(v, "2");
 	assert_non_null(memmem(r.body, r.len, case_a1, STORE_ID_LEN));
 	assert_non_null(memmem(r.body, r.len, case_a2, STORE_ID_LEN));
@@ -419,7 +339,7 @@ test_export_console_finds_by_number(void **state)
 	snprintf(body, sizeof(body), "{\"id_number\":\"%s\"}", number_wrong);
 	assert_int_equal(call(&sue, 1, "POST", "/review/api/export", body,
 	    &r), 200);
-	assert_non_null(header(&r, "x-export-cases", v, sizeof(v)));
+	assert_non_null(http_header(&r, "x-export-cases", v, sizeof(v)));
 	assert_string_equal(v, "0");
 	http_reply_free(&r);
 

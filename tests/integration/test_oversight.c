@@ -29,6 +29,7 @@
 
 #include <cmocka.h>
 
+#include "console.h"
 #include "harness.h"
 #include "oversight_cases.h"
 #include "receiver.h"
@@ -44,11 +45,6 @@
 #define PER_DEALER	OVERSIGHT_PER_DEALER
 #define NDEALERS	OVERSIGHT_DEALERS
 
-struct console {
-	char	cookie[TOKEN_MAX];
-	char	csrf[TOKEN_MAX];
-};
-
 static struct harness	kore;
 static struct receiver	rx;
 static struct console	sup, rev, aud;
@@ -61,74 +57,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
-
-/* A header's value out of the raw reply headers, or NULL. */
-static char *
-header(const struct http_reply *r, const char *name, char *out, size_t len)
-{
-	const char	*p, *e;
-	size_t		 n;
-
-	n = strlen(name);
-	for (p = r->headers; p != NULL && *p != '\0'; p = e + 1) {
-		if ((e = strchr(p, '\n')) == NULL)
-			e = p + strlen(p);
-		if (!strncasecmp(p, name, n) && p[n] == ':') {
-			p += n + 1;
-			while (*p == ' ')
-				p++;
-			snprintf(out, len, "%.*s", (int)(e - p), p);
-			out[strcspn(out, "\r\n")] = '\0';
-			return (out);
-		}
-		if (*e == '\0')
-			break;
-	}
-	return (NULL);
-}
-
-static long
-call(const struct console *c, const char *method, const char *path,
-    const char *body, struct http_reply *r)
-{
-	char		 ck[128], tok[128];
-	const char	*h[4];
-	int		 n;
-
-	n = 0;
-	if (c != NULL && c->cookie[0] != '\0') {
-		snprintf(ck, sizeof(ck), "Cookie: rn_review=%s", c->cookie);
-		h[n++] = ck;
-		snprintf(tok, sizeof(tok), "X-CSRF-Token: %s", c->csrf);
-		h[n++] = tok;
-	}
-	h[n++] = "Content-Type: application/json";
-	h[n] = NULL;
-	if (body == NULL && !strcmp(method, "POST"))
-		body = "{}";
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(harness_http_h(&kore, method, path, h, body,
-	    body != NULL ? strlen(body) : 0, r), 0);
-	return (r->status);
-}
-
-static void
-login(const char *name, struct console *c)
-{
-	struct http_reply	r;
-	char			body[256], sc[256];
-
-	memset(c, 0, sizeof(*c));
-	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"password\":\"%s\"}",
-	    name, PASSWORD);
-	assert_int_equal(call(NULL, "POST", "/review/login", body, &r), 200);
-	assert_non_null(header(&r, "set-cookie", sc, sizeof(sc)));
-	memcpy(c->cookie, sc + 10, RN_REVIEW_TOKEN_LEN);
-	c->cookie[RN_REVIEW_TOKEN_LEN] = '\0';
-	assert_int_equal(harness_json_field(r.body, "csrf", c->csrf,
-	    sizeof(c->csrf)), 0);
-	http_reply_free(&r);
 }
 
 /*
@@ -174,6 +102,14 @@ elements(char *body, const char *first, char **out, size_t max)
 		out[i + 1][-1] = '\0';
 	return (n);
 }
+
+/*
+ * The console as this suite's kore sees it (tests/support/console.h);
+ * every call of a logged-in console carries its CSRF token.
+ */
+#define call(c, m, p, b, r)						\
+	console_call(&kore, c, (c) != NULL, m, p, b, r)
+#define login(n, c)		console_login_ok(&kore, n, PASSWORD, c)
 
 static int
 group_setup(void **state)
@@ -410,7 +346,7 @@ test_oversight_flags_the_dealer_and_csv_matches_the_table(void **state)
 	    NULL, &r), 200);
 	assert_int_equal(call(&sup, "GET", "/review/api/oversight.csv?days=2",
 	    NULL, &csv), 200);
-	assert_non_null(header(&csv, "content-type", ctype, sizeof(ctype)));
+	assert_non_null(http_header(&csv, "content-type", ctype, sizeof(ctype)));
 	assert_int_equal(strncmp(ctype, "text/csv", 8), 0);
 	assert_non_null(strstr(r.body, "binomial"));
 

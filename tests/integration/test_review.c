@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "console.h"
 #include "direct_case.h"
 #include "harness.h"
 #include "idnumber.h"
@@ -32,18 +33,12 @@
 #include "store_review.h"
 
 #define PASSWORD	"correct horse battery"
-#define TOKEN_MAX	(RN_REVIEW_TOKEN_LEN + 1)
 
 static struct harness	kore;
 static struct receiver	rx;
 static char		number[19];
 static char		case_a[STORE_ID_LEN + 1];
 static char		case_b[STORE_ID_LEN + 1];
-
-struct console {
-	char	cookie[TOKEN_MAX];
-	char	csrf[TOKEN_MAX];
-};
 
 static double
 now_s(void)
@@ -83,19 +78,11 @@ wait_review(const char *id)
 	fail_msg("case never reached REVIEW");
 }
 
-/* Adds a reviewer straight into the service's store. */
-static void
-add_reviewer(const char *name, enum store_role role)
-{
-	struct store	*st;
-	char		 hash[STORE_PWHASH_MAX];
-
-	assert_int_equal(rn_review_password_hash(PASSWORD, hash), 0);
-	assert_int_equal(store_open(&st, kore.store_url), 0);
-	assert_int_equal(store_reviewer_add(st, name, role, hash, "test",
-	    store_now_ms()), 0);
-	store_close(st);
-}
+/* The console as this suite's kore sees it (tests/support/console.h). */
+#define add_reviewer(n, role)	console_add(&kore, n, role, PASSWORD)
+#define call(c, csrf, m, p, b, r)					\
+	console_call(&kore, c, csrf, m, p, b, r)
+#define login(n, pw, c)		console_login(&kore, n, pw, c)
 
 static int
 group_setup(void **state)
@@ -151,83 +138,6 @@ group_teardown(void **state)
 	return (0);
 }
 
-/* A header's value out of the raw reply headers, or NULL. */
-static char *
-header(const struct http_reply *r, const char *name, char *out, size_t len)
-{
-	const char	*p, *e;
-	size_t		 n;
-
-	n = strlen(name);
-	for (p = r->headers; p != NULL && *p != '\0'; p = e + 1) {
-		if ((e = strchr(p, '\n')) == NULL)
-			e = p + strlen(p);
-		if (!strncasecmp(p, name, n) && p[n] == ':') {
-			p += n + 1;
-			while (*p == ' ')
-				p++;
-			snprintf(out, len, "%.*s", (int)(e - p), p);
-			out[strcspn(out, "\r\n")] = '\0';
-			return (out);
-		}
-		if (*e == '\0')
-			break;
-	}
-	return (NULL);
-}
-
-/* One console call with the session's cookie and (if csrf) token. */
-static long
-call(const struct console *c, int csrf, const char *method, const char *path,
-    const char *body, struct http_reply *r)
-{
-	char		 ck[128], tok[128];
-	const char	*h[4];
-	int		 n;
-
-	n = 0;
-	if (c != NULL && c->cookie[0] != '\0') {
-		snprintf(ck, sizeof(ck), "Cookie: other=1; rn_review=%s",
-		    c->cookie);
-		h[n++] = ck;
-	}
-	if (c != NULL && csrf) {
-		snprintf(tok, sizeof(tok), "X-CSRF-Token: %s", c->csrf);
-		h[n++] = tok;
-	}
-	h[n++] = "Content-Type: application/json";
-	h[n] = NULL;
-	/* Kore wants a Content-Length on every POST (411 without). */
-	if (body == NULL && !strcmp(method, "POST"))
-		body = "{}";
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(harness_http_h(&kore, method, path, h, body,
-	    body != NULL ? strlen(body) : 0, r), 0);
-	return (r->status);
-}
-
-static long
-login(const char *name, const char *pw, struct console *c)
-{
-	struct http_reply	r;
-	char			body[256], sc[256];
-	long			status;
-
-	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"password\":\"%s\"}",
-	    name, pw);
-	status = call(c, 0, "POST", "/review/login", body, &r);
-	if (status == 200) {
-		assert_non_null(header(&r, "set-cookie", sc, sizeof(sc)));
-		assert_int_equal(strncmp(sc, "rn_review=", 10), 0);
-		memcpy(c->cookie, sc + 10, RN_REVIEW_TOKEN_LEN);
-		c->cookie[RN_REVIEW_TOKEN_LEN] = '\0';
-		assert_int_equal(harness_json_field(r.body, "csrf", c->csrf,
-		    sizeof(c->csrf)), 0);
-	}
-	http_reply_free(&r);
-	return (status);
-}
-
 static void
 test_review_cli_adds_reviewer_with_password_from_stdin(void **state)
 {
@@ -276,7 +186,7 @@ test_review_login_cookie_is_strict_and_rotates(void **state)
 	memset(&a, 0, sizeof(a));
 	assert_int_equal(call(&a, 0, "POST", "/review/login",
 	    "{\"name\":\"alice\",\"password\":\"" PASSWORD "\"}", &r), 200);
-	assert_non_null(header(&r, "set-cookie", sc, sizeof(sc)));
+	assert_non_null(http_header(&r, "set-cookie", sc, sizeof(sc)));
 	assert_non_null(strstr(sc, "; Path=/review"));
 	assert_non_null(strstr(sc, "; HttpOnly"));
 	assert_non_null(strstr(sc, "; SameSite=Strict"));
@@ -384,7 +294,7 @@ test_review_five_wrong_passwords_lock_for_the_configured_time(void **state)
 	assert_int_equal(call(NULL, 0, "POST", "/review/login",
 	    "{\"name\":\"erin\",\"password\":\"" PASSWORD "\"}", &r), 429);
 	assert_non_null(strstr(r.body, "account_locked"));
-	assert_non_null(header(&r, "retry-after", v, sizeof(v)));
+	assert_non_null(http_header(&r, "retry-after", v, sizeof(v)));
 	assert_true(atoi(v) >= 1 && atoi(v) <= 2);
 	http_reply_free(&r);
 	/* review_lockout_s = 2. */
@@ -495,9 +405,9 @@ test_review_reviewer_rejects_pipeline_case_with_webhook(void **state)
 	snprintf(path, sizeof(path), "/review/api/cases/%s/photos/holding",
 	    case_a);
 	assert_int_equal(call(&al, 0, "GET", path, NULL, &r), 200);
-	assert_non_null(header(&r, "content-type", v, sizeof(v)));
+	assert_non_null(http_header(&r, "content-type", v, sizeof(v)));
 	assert_string_equal(v, "image/jpeg");
-	assert_non_null(header(&r, "cache-control", v, sizeof(v)));
+	assert_non_null(http_header(&r, "cache-control", v, sizeof(v)));
 	assert_string_equal(v, "no-store");
 	assert_true(r.len > 1000 && (unsigned char)r.body[0] == 0xff &&
 	    (unsigned char)r.body[1] == 0xd8);
@@ -644,7 +554,7 @@ test_review_cookie_is_secure_when_public_url_is_https(void **state)
 	assert_int_equal(harness_http_h(&tls, "POST", "/review/login", h,
 	    body, strlen(body), &r), 0);
 	assert_int_equal(r.status, 200);
-	assert_non_null(header(&r, "set-cookie", sc, sizeof(sc)));
+	assert_non_null(http_header(&r, "set-cookie", sc, sizeof(sc)));
 	assert_non_null(strstr(sc, "; HttpOnly"));
 	assert_non_null(strstr(sc, "; SameSite=Strict"));
 	assert_non_null(strstr(sc, "; Secure"));
