@@ -24,16 +24,25 @@ int	speed_faces(const char *models_dir, const unsigned char *jpeg,
 	    size_t len, const char *photo_path, int runs,
 	    struct speed_faces_result *);
 
-/* A whole three-photo case, sums over its photos, medians over runs. */
-struct speed_case_result {
-	int	ran;
-	int	runs;
-	double	case_ms;	/* wall, all three photos */
-	double	case_cpu_ms;	/* the same in this thread's CPU time */
+/*
+ * The figures of a whole three-photo case: sums over its photos.  Each
+ * is the median over the runs of its own; the stages need not add up to
+ * the case (medians of parts are not parts of the median, and the case
+ * also frees and allocates between stages).
+ */
+struct speed_figures {
+	double	case_ms;	/* all three photos */
 	double	decode_ms;
-	double	faces_ms;
+	double	faces_ms;	/* faces, with the finer portrait region */
 	double	card_ms;	/* card find + OCR */
 	double	ocr_ms;		/* the OCR part of card_ms */
+};
+
+struct speed_case_result {
+	int			ran;
+	int			runs;
+	struct speed_figures	wall;	/* CLOCK_MONOTONIC */
+	struct speed_figures	cpu;	/* CLOCK_THREAD_CPUTIME_ID */
 };
 
 int	speed_case(const char *models_dir, const char *data_dir, int runs,

@@ -14,6 +14,9 @@
 #include "imaging.h"
 #include "speed.h"
 
+/* Figures per run: case, decode, faces, card, OCR; wall then CPU. */
+#define NFIG	10
+
 static double
 wall_ms(void)
 {
@@ -46,9 +49,9 @@ speed_case(const char *models, const char *data, int runs,
 	struct imaging_error	 ierr;
 	struct imaging_engine	*eng;
 	struct imaging_analysis	*a;
-	double			*cw, *cc, *dec, *fac, *crd, *ocr, t0, c0;
+	double			*v[NFIG] = { NULL }, t0, c0;
 	char			 err[256];
-	int			 r, k, index;
+	int			 r, k, index, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if ((gen = gen_open(data,
@@ -87,54 +90,60 @@ speed_case(const char *models, const char *data, int runs,
 		fprintf(stderr, "speed: engine: %s\n", ierr.msg);
 		return (-1);
 	}
-	cw = calloc((size_t)runs, sizeof(double));
-	cc = calloc((size_t)runs, sizeof(double));
-	dec = calloc((size_t)runs, sizeof(double));
-	fac = calloc((size_t)runs, sizeof(double));
-	crd = calloc((size_t)runs, sizeof(double));
-	ocr = calloc((size_t)runs, sizeof(double));
+	for (k = 0; k < NFIG; k++)
+		if ((v[k] = calloc((size_t)runs, sizeof(double))) == NULL) {
+			fprintf(stderr, "speed: out of memory\n");
+			goto done;
+		}
 	/* One warm-up case: the first forward pass costs more. */
 	for (r = -1; r < runs; r++) {
-		double	d = 0, f = 0, c = 0, oc = 0;
+		double	f[NFIG] = { 0 };
 
 		t0 = wall_ms();
 		c0 = cpu_ms();
 		for (k = 0; k < 3; k++) {
 			a = imaging_analyse(eng, sides[k], photo[k].jpeg,
 			    photo[k].len);
-			if (a != NULL) {
-				d += a->decode_ms;
-				f += a->faces_ms;
-				c += a->card_ms;
-				oc += a->ocr_ms;
+			if (a == NULL) {
+				fprintf(stderr, "speed: analysis failed: %s\n",
+				    imaging_engine_error(eng));
+				goto done;
 			}
+			f[1] += a->decode_ms;
+			f[2] += a->faces_ms;
+			f[3] += a->card_ms;
+			f[4] += a->ocr_ms;
+			f[6] += a->decode_cpu_ms;
+			f[7] += a->faces_cpu_ms;
+			f[8] += a->card_cpu_ms;
+			f[9] += a->ocr_cpu_ms;
 			imaging_analysis_free(a);
 		}
+		f[0] = wall_ms() - t0;
+		f[5] = cpu_ms() - c0;
 		if (r < 0)
 			continue;
-		cw[r] = wall_ms() - t0;
-		cc[r] = cpu_ms() - c0;
-		dec[r] = d;
-		fac[r] = f;
-		crd[r] = c;
-		ocr[r] = oc;
+		for (k = 0; k < NFIG; k++)
+			v[k][r] = f[k];
 	}
 	out->ran = 1;
 	out->runs = runs;
-	out->case_ms = speed_median(cw, runs);
-	out->case_cpu_ms = speed_median(cc, runs);
-	out->decode_ms = speed_median(dec, runs);
-	out->faces_ms = speed_median(fac, runs);
-	out->card_ms = speed_median(crd, runs);
-	out->ocr_ms = speed_median(ocr, runs);
-	free(cw);
-	free(cc);
-	free(dec);
-	free(fac);
-	free(crd);
-	free(ocr);
+	out->wall.case_ms = speed_median(v[0], runs);
+	out->wall.decode_ms = speed_median(v[1], runs);
+	out->wall.faces_ms = speed_median(v[2], runs);
+	out->wall.card_ms = speed_median(v[3], runs);
+	out->wall.ocr_ms = speed_median(v[4], runs);
+	out->cpu.case_ms = speed_median(v[5], runs);
+	out->cpu.decode_ms = speed_median(v[6], runs);
+	out->cpu.faces_ms = speed_median(v[7], runs);
+	out->cpu.card_ms = speed_median(v[8], runs);
+	out->cpu.ocr_ms = speed_median(v[9], runs);
+	rc = 0;
+done:
+	for (k = 0; k < NFIG; k++)
+		free(v[k]);
 	imaging_engine_free(eng);
 	for (k = 0; k < 3; k++)
 		gen_case_free(&photo[k]);
-	return (0);
+	return (rc);
 }
