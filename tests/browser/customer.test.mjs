@@ -284,6 +284,25 @@ async function main() {
 		await page3.screenshot({ path: join(shots, '10-rejected.png'), fullPage: true });
 		await page3.close();
 
+		// A re-registration: the page names the number being
+		// re-registered, masked, in both languages; never all of it.
+		const rr = await launcher.send('open-rereg');
+		const page5 = await context.newPage();
+		watchPage(page5, consoleErrors);
+		await page5.goto(rr.hosted_url, { waitUntil: 'load' });
+		await page5.waitForSelector('#capture:not([hidden])', { timeout: 15000 });
+		await page5.waitForFunction(() => /138\*\*\*\*8000/.test(document.querySelector('h1').textContent), null, { timeout: 15000 });
+		const rrZh = await page5.textContent('h1');
+		const rrLead = await page5.textContent('.lead');
+		await page5.click('#lang');
+		const rrEn = await page5.textContent('h1');
+		const rrBody = await page5.textContent('body');
+		ok(rrZh === '号码 138****8000 补登记' && /补充实名登记/.test(rrLead) &&
+			rrEn === 'Re-registering number 138****8000' && !rrBody.includes('13800138000'),
+			'a re-registration names its number, masked, in Chinese and English', JSON.stringify([rrZh, rrEn]));
+		await page5.click('#lang');
+		await page5.close();
+
 		// The ID check does not answer: the case waits (parked), then a
 		// person reviews it; the page says so.  Last, so the breaker this
 		// opens touches no other case.

@@ -155,6 +155,7 @@ write_photos(const char *dir)
 	return (0);
 }
 
+/* other_name 2: a re-registration of 13800138000 by the person. */
 static int
 open_case(const struct harness *kore, const struct sign_key *shop,
     int other_name)
@@ -162,16 +163,18 @@ open_case(const struct harness *kore, const struct sign_key *shop,
 	struct http_reply	r;
 	const struct gen_truth	*t = &photo[0].truth;
 	char			body[1024], id[40], url[512];
-	const char		*name;
+	const char		*name, *rereg;
 
 	/* Not a generated name: those come from a table that has none. */
-	name = other_name ? (strcmp(t->name, "欧阳测试") ? "欧阳测试" :
+	name = other_name == 1 ? (strcmp(t->name, "欧阳测试") ? "欧阳测试" :
 	    "司马测试") : t->name;
+	rereg = other_name == 2 ? "\"kind\":\"reregistration\","
+	    "\"msisdn\":\"13800138000\"," : "";
 	snprintf(body, sizeof(body), "{\"order_ref\":\"browser-%d-%d\","
-	    "\"channel\":\"web\",\"dealer\":\"web-direct\","
+	    "\"channel\":\"web\",\"dealer\":\"web-direct\",%s"
 	    "\"declared_name\":\"%s\",\"id_number\":"
 	    "\"%s\",\"callback_url\":\"http://127.0.0.1:9/hook\"}", person,
-	    ++ncases, name, t->number);
+	    ++ncases, rereg, name, t->number);
 	if (harness_http_signed(kore, shop, "POST", "/v1/cases", body, NULL,
 	    0, &r) == -1)
 		return (-1);
@@ -281,7 +284,9 @@ main(int argc, char *argv[])
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		if ((!strcmp(line, "open\n") && open_case(&kore, &shop, 0) ==
 		    -1) || (!strcmp(line, "open-other-name\n") &&
-		    open_case(&kore, &shop, 1) == -1)) {
+		    open_case(&kore, &shop, 1) == -1) ||
+		    (!strcmp(line, "open-rereg\n") &&
+		    open_case(&kore, &shop, 2) == -1)) {
 			printf("{\"error\":\"open failed\"}\n");
 			fflush(stdout);
 		}
