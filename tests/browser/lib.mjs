@@ -128,3 +128,37 @@ export function watchPage(page, errors, allowed) {
 	});
 	page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
 }
+
+// The console suites' shared steps.
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A full-page screenshot in dir as <prefix>-<name>.png, noted in the TAP.
+export function screenshots(tap, dir, prefix) {
+	return async (page, name) => {
+		const path = `${dir}/${prefix}-${name}.png`;
+		await page.screenshot({ path, fullPage: true });
+		tap.note(`screenshot ${path}`);
+	};
+}
+
+// Fills in and sends the console's login form.
+export async function consoleLogin(page, base, name, password) {
+	await page.goto(`${base}/review/login`);
+	await page.fill('#name', name);
+	await page.fill('#password', password);
+	await page.click('#login-submit');
+}
+
+// A fetch from inside the page (same origin, the session's cookie): the
+// status and the JSON body (null if none).
+export function pageFetch(page, method, path, body, csrf) {
+	return page.evaluate(async ({ method, path, body, csrf }) => {
+		const headers = { 'Content-Type': 'application/json' };
+		if (csrf)
+			headers['X-CSRF-Token'] = csrf;
+		const r = await fetch(path, { method, headers, credentials: 'same-origin', body: method === 'GET' ? undefined : JSON.stringify(body || {}) });
+		let data = null;
+		try { data = await r.json(); } catch (e) { data = null; }
+		return { status: r.status, data };
+	}, { method, path, body, csrf });
+}

@@ -11,37 +11,21 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { createTap, launchBrowser, loadPlaywright, recordCspViolations,
-	startLauncher, watchPage } from './lib.mjs';
+import { consoleLogin, createTap, launchBrowser, loadPlaywright, pageFetch,
+	recordCspViolations, screenshots, sleep, startLauncher,
+	watchPage } from './lib.mjs';
 
 const shots = process.env.REALNAME_BROWSER_SHOTS || 'browser-shots';
 const launcherPath = process.env.REALNAME_OVERSIGHT_LAUNCHER;
 const tap = createTap();
 const { ok, note } = tap;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const shot = screenshots(tap, shots, 'oversight');
 
-async function shot(page, name) {
-	const path = join(shots, `oversight-${name}.png`);
-	await page.screenshot({ path, fullPage: true });
-	note(`screenshot ${path}`);
-}
-
+// Logs in and waits for the queue page.
 async function login(page, base, name, password) {
-	await page.goto(`${base}/review/login`);
-	await page.fill('#name', name);
-	await page.fill('#password', password);
-	await page.click('#login-submit');
+	await consoleLogin(page, base, name, password);
 	await page.waitForURL(`${base}/review/`, { timeout: 15000 });
-}
-
-function pageFetch(page, method, path) {
-	return page.evaluate(async ({ method, path }) => {
-		const r = await fetch(path, { method, credentials: 'same-origin' });
-		let data = null;
-		try { data = await r.json(); } catch (e) { data = null; }
-		return { status: r.status, data };
-	}, { method, path });
 }
 
 async function main() {

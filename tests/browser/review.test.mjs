@@ -12,41 +12,17 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { createTap, launchBrowser, loadPlaywright, recordCspViolations,
-	startLauncher, watchPage } from './lib.mjs';
+import { consoleLogin, createTap, launchBrowser, loadPlaywright, pageFetch,
+	recordCspViolations, screenshots, sleep, startLauncher,
+	watchPage } from './lib.mjs';
 
 const shots = process.env.REALNAME_BROWSER_SHOTS || 'browser-shots';
 const launcherPath = process.env.REALNAME_REVIEW_LAUNCHER;
 const tap = createTap();
 const { ok, note } = tap;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function shot(page, name) {
-	const path = join(shots, `review-${name}.png`);
-	await page.screenshot({ path, fullPage: true });
-	note(`screenshot ${path}`);
-}
-
-async function login(page, base, name, password) {
-	await page.goto(`${base}/review/login`);
-	await page.fill('#name', name);
-	await page.fill('#password', password);
-	await page.click('#login-submit');
-}
-
-// A fetch from inside the page (same origin, the session's cookie).
-function pageFetch(page, method, path, body, csrf) {
-	return page.evaluate(async ({ method, path, body, csrf }) => {
-		const headers = { 'Content-Type': 'application/json' };
-		if (csrf)
-			headers['X-CSRF-Token'] = csrf;
-		const r = await fetch(path, { method, headers, credentials: 'same-origin', body: method === 'GET' ? undefined : JSON.stringify(body || {}) });
-		let data = null;
-		try { data = await r.json(); } catch (e) { data = null; }
-		return { status: r.status, data };
-	}, { method, path, body, csrf });
-}
+const shot = screenshots(tap, shots, 'review');
+const login = consoleLogin;
 
 async function main() {
 	const chromium = await loadPlaywright(tap);
