@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* The newest migration this code needs (deploy/sql/<backend>/). */
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 #define STORE_ERR_MAX		512
 #define STORE_ID_LEN		32	/* hex of 128 random bits */
