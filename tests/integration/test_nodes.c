@@ -26,7 +26,9 @@ static struct harness	node[2];
 static struct receiver	rx;
 static char		number[19];
 
+/* face_reject_max -1: the fixture's photos are not ID cards. */
 #define NODE_CONF	"poll_ms = 20\nupstream_deadline_s = 1\n" \
+			"face_reject_max = -1\n" \
 			"park_retry_s = 1\nidcheck_url = http://127.0.0.1:9\n" \
 			"idcheck_max_attempts = 1\n" \
 			"idcheck_connect_timeout_ms = 100\n" \
