@@ -162,6 +162,11 @@ static void	decide_work(struct review_job *, struct store *,
 static void	photo_work(struct review_job *, struct store *,
 		    const struct store_session *);
 static void	write_figures(struct jsonw *, const char *);
+static int	reject_reasons(struct review_job *, const char *,
+		    struct jsonw *, const char **);
+static int	decision_webhook(struct jsonw *, struct store_outbox_new *,
+		    const struct store_case *, enum store_state, const char *,
+		    int64_t, const char *, enum store_state);
 static void	export_work(struct review_job *, struct store *,
 		    const struct store_session *);
 static int	parse_qa_path(const char *, struct review_job *);
@@ -1263,6 +1268,78 @@ claim_work(struct review_job *job, struct store *st,
 }
 
 /*
+ * A rejection's reason: a code of the catalogue (never one of our own
+ * faults), written as the customer's reasons array.  -1 after a 400.
+ */
+static int
+reject_reasons(struct review_job *job, const char *reason,
+    struct jsonw *reasons, const char **code_out)
+{
+	const struct rn_reason_info	*ri;
+	enum rn_reason			 code;
+
+	if (rn_reason_from_code(reason, &code) == -1 ||
+	    code == RN_REASON_SIGNAL_MISSING ||
+	    code == RN_REASON_UPSTREAM_UNAVAILABLE) {
+		job_error(job, 400, "reason_invalid", "reject with a reason "
+		    "code from the catalogue");
+		return (-1);
+	}
+	ri = rn_reason_info(code);
+	jsonw_array_open(reasons);
+	rn_reason_write(reasons, ri->code, ri->text_zh, ri->text_en,
+	    ri->retry_allowed);
+	jsonw_array_close(reasons);
+	*code_out = ri->code;
+	return (0);
+}
+
+/*
+ * The case.decided webhook of a console decision (decided_by "reviewer"
+ * or "supervisor"), with the same case fields as the pipeline's; a QA
+ * override (previous a final state, else STORE_STATE_COUNT) says so and
+ * names the outcome it replaced.  -1 if it could not be built.
+ */
+static int
+decision_webhook(struct jsonw *payload, struct store_outbox_new *ob,
+    const struct store_case *c, enum store_state to, const char *reasons,
+    int64_t now, const char *decided_by, enum store_state previous)
+{
+	if (reasons == NULL)
+		return (-1);
+	jsonw_object_open(payload);
+	jsonw_key(payload, "event");
+	jsonw_string(payload, "case.decided");
+	jsonw_key(payload, "case_id");
+	jsonw_string(payload, c->id);
+	jsonw_key(payload, "order_ref");
+	jsonw_string(payload, c->order_ref);
+	rn_webhook_case_fields(payload, c);
+	jsonw_key(payload, "outcome");
+	jsonw_string(payload, to == STORE_STATE_APPROVED ? "approved" :
+	    to == STORE_STATE_REJECTED ? "rejected" : "review");
+	jsonw_key(payload, "reasons");
+	jsonw_raw(payload, reasons, strlen(reasons));
+	jsonw_key(payload, "decided_at");
+	jsonw_int(payload, now);
+	jsonw_key(payload, "decided_by");
+	jsonw_string(payload, decided_by);
+	if (previous != STORE_STATE_COUNT) {
+		jsonw_key(payload, "qa_override");
+		jsonw_bool(payload, 1);
+		jsonw_key(payload, "previous_outcome");
+		jsonw_string(payload, previous == STORE_STATE_APPROVED ?
+		    "approved" : "rejected");
+	}
+	jsonw_object_close(payload);
+	memset(ob, 0, sizeof(*ob));
+	ob->event = "case.decided";
+	ob->url = c->callback_url;
+	ob->payload = jsonw_text(payload);
+	return (ob->payload == NULL ? -1 : 0);
+}
+
+/*
  * approve, reject (with a catalogue reason) or send_back (a new ID check
  * through the pipeline).  Approval needs the stored upstream MATCH: the
  * console says so, and the store refuses it anyway.
@@ -1274,10 +1351,8 @@ decide_work(struct review_job *job, struct store *st,
 	struct store_review_decision	 d;
 	struct store_outbox_new		 ob;
 	struct store_case		 c;
-	const struct rn_reason_info	*ri;
 	struct jsonr			 jr;
 	struct jsonw			 reasons, payload;
-	enum rn_reason			 code;
 	char				 what[16];
 	char				 reason[STORE_REVIEW_REASON_MAX];
 	char				 comment[STORE_REVIEW_COMMENT_MAX];
@@ -1319,20 +1394,9 @@ decide_work(struct review_job *job, struct store *st,
 		jsonw_array_open(&reasons);
 		jsonw_array_close(&reasons);
 	} else if (!strcmp(what, "reject")) {
-		if (rn_reason_from_code(reason, &code) == -1 ||
-		    code == RN_REASON_SIGNAL_MISSING ||
-		    code == RN_REASON_UPSTREAM_UNAVAILABLE) {
-			job_error(job, 400, "reason_invalid", "reject with a "
-			    "reason code from the catalogue");
+		if (reject_reasons(job, reason, &reasons, &d.reason) == -1)
 			goto done;
-		}
-		ri = rn_reason_info(code);
 		d.to = STORE_STATE_REJECTED;
-		d.reason = ri->code;
-		jsonw_array_open(&reasons);
-		rn_reason_write(&reasons, ri->code, ri->text_zh, ri->text_en,
-		    ri->retry_allowed);
-		jsonw_array_close(&reasons);
 	} else if (!strcmp(what, "send_back")) {
 		d.to = STORE_STATE_SUBMITTED;
 		d.reason = "send_back";
@@ -1360,29 +1424,8 @@ decide_work(struct review_job *job, struct store *st,
 	now = store_now_ms();
 	if (d.to != STORE_STATE_SUBMITTED) {
 		d.reasons_json = jsonw_text(&reasons);
-		jsonw_object_open(&payload);
-		jsonw_key(&payload, "event");
-		jsonw_string(&payload, "case.decided");
-		jsonw_key(&payload, "case_id");
-		jsonw_string(&payload, c.id);
-		jsonw_key(&payload, "order_ref");
-		jsonw_string(&payload, c.order_ref);
-		rn_webhook_case_fields(&payload, &c);
-		jsonw_key(&payload, "outcome");
-		jsonw_string(&payload, d.to == STORE_STATE_APPROVED ?
-		    "approved" : "rejected");
-		jsonw_key(&payload, "reasons");
-		jsonw_raw(&payload, d.reasons_json, strlen(d.reasons_json));
-		jsonw_key(&payload, "decided_at");
-		jsonw_int(&payload, now);
-		jsonw_key(&payload, "decided_by");
-		jsonw_string(&payload, "reviewer");
-		jsonw_object_close(&payload);
-		memset(&ob, 0, sizeof(ob));
-		ob.event = "case.decided";
-		ob.url = c.callback_url;
-		ob.payload = jsonw_text(&payload);
-		if (d.reasons_json == NULL || ob.payload == NULL) {
+		if (decision_webhook(&payload, &ob, &c, d.to, d.reasons_json,
+		    now, "reviewer", STORE_STATE_COUNT) == -1) {
 			job_error(job, 500, "internal_error", "the decision "
 			    "could not be built");
 			goto done;
@@ -1702,10 +1745,8 @@ qa_verdict_work(struct review_job *job, struct store *st,
 	struct store_qa_sample		 q;
 	struct store_outbox_new		 ob;
 	struct store_case		 c;
-	const struct rn_reason_info	*ri;
 	struct jsonr			 jr;
 	struct jsonw			 reasons, payload;
-	enum rn_reason			 code;
 	char				 what[16], to[16];
 	char				 reason[STORE_REVIEW_REASON_MAX];
 	char				 comment[STORE_REVIEW_COMMENT_MAX];
@@ -1767,20 +1808,10 @@ qa_verdict_work(struct review_job *job, struct store *st,
 			goto done;
 		}
 		if (!strcmp(to, "rejected")) {
-			if (rn_reason_from_code(reason, &code) == -1 ||
-			    code == RN_REASON_SIGNAL_MISSING ||
-			    code == RN_REASON_UPSTREAM_UNAVAILABLE) {
-				job_error(job, 400, "reason_invalid", "reject "
-				    "with a reason code from the catalogue");
+			if (reject_reasons(job, reason, &reasons,
+			    &d.reason) == -1)
 				goto done;
-			}
-			ri = rn_reason_info(code);
 			d.to = STORE_STATE_REJECTED;
-			d.reason = ri->code;
-			jsonw_array_open(&reasons);
-			rn_reason_write(&reasons, ri->code, ri->text_zh,
-			    ri->text_en, ri->retry_allowed);
-			jsonw_array_close(&reasons);
 		} else if (!strcmp(to, "approved")) {
 			d.to = STORE_STATE_APPROVED;
 			d.reason = "approved";
@@ -1826,39 +1857,8 @@ qa_verdict_work(struct review_job *job, struct store *st,
 			goto done;
 		}
 		d.reasons_json = jsonw_text(&reasons);
-		jsonw_object_open(&payload);
-		jsonw_key(&payload, "event");
-		jsonw_string(&payload, "case.decided");
-		jsonw_key(&payload, "case_id");
-		jsonw_string(&payload, c.id);
-		jsonw_key(&payload, "order_ref");
-		jsonw_string(&payload, c.order_ref);
-		rn_webhook_case_fields(&payload, &c);
-		jsonw_key(&payload, "outcome");
-		jsonw_string(&payload, d.to == STORE_STATE_APPROVED ?
-		    "approved" : d.to == STORE_STATE_REJECTED ? "rejected" :
-		    "review");
-		jsonw_key(&payload, "reasons");
-		if (d.reasons_json != NULL)
-			jsonw_raw(&payload, d.reasons_json,
-			    strlen(d.reasons_json));
-		else
-			jsonw_null(&payload);
-		jsonw_key(&payload, "decided_at");
-		jsonw_int(&payload, now);
-		jsonw_key(&payload, "decided_by");
-		jsonw_string(&payload, "supervisor");
-		jsonw_key(&payload, "qa_override");
-		jsonw_bool(&payload, 1);
-		jsonw_key(&payload, "previous_outcome");
-		jsonw_string(&payload, q.auto_state == STORE_STATE_APPROVED ?
-		    "approved" : "rejected");
-		jsonw_object_close(&payload);
-		memset(&ob, 0, sizeof(ob));
-		ob.event = "case.decided";
-		ob.url = c.callback_url;
-		ob.payload = jsonw_text(&payload);
-		if (d.reasons_json == NULL || ob.payload == NULL) {
+		if (decision_webhook(&payload, &ob, &c, d.to, d.reasons_json,
+		    now, "supervisor", q.auto_state) == -1) {
 			job_error(job, 500, "internal_error", "the override "
 			    "could not be built");
 			goto done;
