@@ -93,7 +93,10 @@ document.addEventListener('DOMContentLoaded', async () => {
 		return;
 	}
 	document.getElementById('export').hidden = false;
-	const today = new Date().toISOString().slice(0, 10);
+	// The export counts China days (UTC+8 all year), whatever the
+	// reviewer's own time zone: today is China's today.
+	const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString()
+	    .slice(0, 10);
 	document.getElementById('from').value = today;
 	document.getElementById('to').value = today;
 	for (const r of document.querySelectorAll('input[name=by]'))
