@@ -162,7 +162,7 @@ static void	decide_work(struct review_job *, struct store *,
 static void	photo_work(struct review_job *, struct store *,
 		    const struct store_session *);
 static void	write_figures(struct jsonw *, const char *);
-static int	reject_reasons(struct review_job *, const char *,
+static int	reject_reasons(struct review_job *, const char *, int,
 		    struct jsonw *, const char **);
 static int	decision_webhook(struct jsonw *, struct store_outbox_new *,
 		    const struct store_case *, enum store_state, const char *,
@@ -1269,13 +1269,15 @@ claim_work(struct review_job *job, struct store *st,
 
 /*
  * A rejection's reason: a code of the catalogue (never one of our own
- * faults), written as the customer's reasons array.  -1 after a 400.
+ * faults), written as the customer's reasons array, in a
+ * re-registration's words when rereg.  -1 after a 400.
  */
 static int
-reject_reasons(struct review_job *job, const char *reason,
+reject_reasons(struct review_job *job, const char *reason, int rereg,
     struct jsonw *reasons, const char **code_out)
 {
 	const struct rn_reason_info	*ri;
+	struct rn_reason_info		 buf;
 	enum rn_reason			 code;
 
 	if (rn_reason_from_code(reason, &code) == -1 ||
@@ -1285,7 +1287,7 @@ reject_reasons(struct review_job *job, const char *reason,
 		    "code from the catalogue");
 		return (-1);
 	}
-	ri = rn_reason_info(code);
+	ri = rn_reason_info_for(code, rereg, &buf);
 	jsonw_array_open(reasons);
 	rn_reason_write(reasons, ri->code, ri->text_zh, ri->text_en,
 	    ri->retry_allowed);
@@ -1388,13 +1390,21 @@ decide_work(struct review_job *job, struct store *st,
 	jsonw_init(&reasons, 64 * 1024);
 	jsonw_init(&payload, 64 * 1024);
 	memset(&c, 0, sizeof(c));
+	if (store_case_get(st, job->case_id, &c) == -1) {
+		if (store_errcode(st) == STORE_NOT_FOUND)
+			job_error(job, 404, "not_found", "no such case");
+		else
+			(void)store_failed(job, st);
+		goto done;
+	}
 	if (!strcmp(what, "approve")) {
 		d.to = STORE_STATE_APPROVED;
 		d.reason = "approved";
 		jsonw_array_open(&reasons);
 		jsonw_array_close(&reasons);
 	} else if (!strcmp(what, "reject")) {
-		if (reject_reasons(job, reason, &reasons, &d.reason) == -1)
+		if (reject_reasons(job, reason, c.kind ==
+		    STORE_KIND_REREGISTRATION, &reasons, &d.reason) == -1)
 			goto done;
 		d.to = STORE_STATE_REJECTED;
 	} else if (!strcmp(what, "send_back")) {
@@ -1406,13 +1416,6 @@ decide_work(struct review_job *job, struct store *st,
 		goto done;
 	}
 
-	if (store_case_get(st, job->case_id, &c) == -1) {
-		if (store_errcode(st) == STORE_NOT_FOUND)
-			job_error(job, 404, "not_found", "no such case");
-		else
-			(void)store_failed(job, st);
-		goto done;
-	}
 	if (d.to == STORE_STATE_APPROVED &&
 	    !store_decision_upstream_match(c.decision)) {
 		job_error(job, 409, "approve_needs_match", "the national ID "
@@ -1801,6 +1804,11 @@ qa_verdict_work(struct review_job *job, struct store *st,
 		goto done;
 	}
 	have_sample = 1;
+	if (d.verdict == STORE_QA_OVERRIDE &&
+	    store_case_get(st, job->case_id, &c) == -1) {
+		(void)store_failed(job, st);
+		goto done;
+	}
 	if (d.verdict == STORE_QA_OVERRIDE) {
 		if (comment[0] == '\0') {
 			job_error(job, 400, "comment_required", "say why the "
@@ -1808,7 +1816,8 @@ qa_verdict_work(struct review_job *job, struct store *st,
 			goto done;
 		}
 		if (!strcmp(to, "rejected")) {
-			if (reject_reasons(job, reason, &reasons,
+			if (reject_reasons(job, reason, c.kind ==
+			    STORE_KIND_REREGISTRATION, &reasons,
 			    &d.reason) == -1)
 				goto done;
 			d.to = STORE_STATE_REJECTED;
@@ -1852,10 +1861,6 @@ qa_verdict_work(struct review_job *job, struct store *st,
 
 	now = store_now_ms();
 	if (d.verdict == STORE_QA_OVERRIDE) {
-		if (store_case_get(st, job->case_id, &c) == -1) {
-			(void)store_failed(job, st);
-			goto done;
-		}
 		d.reasons_json = jsonw_text(&reasons);
 		if (decision_webhook(&payload, &ob, &c, d.to, d.reasons_json,
 		    now, "supervisor", q.auto_state) == -1) {
