@@ -24,8 +24,8 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
-#include "pg_harness.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define LEASE_MS	30000
 #define NAME_UYGHUR	"阿不都·热合曼"
@@ -42,114 +42,6 @@
 #define THREADS		8
 #define QUEUE_CASES	40
 
-enum backend_kind {
-	BACKEND_SQLITE,
-	BACKEND_PG,
-};
-
-struct fixture {
-	enum backend_kind	 kind;
-	char			 url[512];
-	char			 dir[64];	/* SQLite: the temp dir */
-	char			 sql_dir[512];	/* deploy/sql */
-	struct store		*h;
-	int64_t			 now;
-};
-
-static struct pg_harness	pg;
-static int			pg_started;
-static int			db_seq;
-static enum backend_kind	kind_sqlite = BACKEND_SQLITE;
-static enum backend_kind	kind_pg = BACKEND_PG;
-
-static const unsigned char	lookup_key[32] =
-    "synthetic lookup key for tests!";
-
-/*
- * Fixtures.
- */
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	if (pg_harness_start(&pg) == -1)
-		return (-1);
-	pg_started = 1;
-	return (0);
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	if (pg_started)
-		pg_harness_stop(&pg);
-	return (0);
-}
-
-static int
-setup(void **state)
-{
-	struct fixture	*fx;
-	const char	*root;
-	char		 name[32];
-	int		 applied;
-
-	if ((fx = calloc(1, sizeof(*fx))) == NULL)
-		return (-1);
-	fx->kind = *(enum backend_kind *)*state;
-	root = getenv("REALNAME_SOURCE_ROOT");
-	(void)snprintf(fx->sql_dir, sizeof(fx->sql_dir), "%s/deploy/sql",
-	    root != NULL ? root : ".");
-	if (fx->kind == BACKEND_SQLITE) {
-		(void)snprintf(fx->dir, sizeof(fx->dir),
-		    "/tmp/rn-store-XXXXXX");
-		if (mkdtemp(fx->dir) == NULL)
-			return (-1);
-		(void)snprintf(fx->url, sizeof(fx->url), "sqlite:%s/rn.db",
-		    fx->dir);
-	} else {
-		(void)snprintf(name, sizeof(name), "t%d", ++db_seq);
-		if (pg_harness_create_db(&pg, name, fx->url,
-		    sizeof(fx->url)) == -1)
-			return (-1);
-	}
-	if (store_open(&fx->h, fx->url) == -1) {
-		printf("# store_open: %s\n", store_error(fx->h));
-		return (-1);
-	}
-	if (store_migrate(fx->h, fx->sql_dir, &applied) == -1) {
-		printf("# store_migrate: %s\n", store_error(fx->h));
-		return (-1);
-	}
-	if (applied < STORE_SCHEMA_VERSION)
-		return (-1);
-	fx->now = store_now_ms();
-	*state = fx;
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*fx = *state;
-	char		 path[128];
-	const char	*suffix[] = { "", "-wal", "-shm" };
-	size_t		 i;
-
-	store_close(fx->h);
-	if (fx->kind == BACKEND_SQLITE) {
-		for (i = 0; i < 3; i++) {
-			(void)snprintf(path, sizeof(path), "%s/rn.db%s",
-			    fx->dir, suffix[i]);
-			(void)unlink(path);
-		}
-		(void)rmdir(fx->dir);
-	}
-	free(fx);
-	return (0);
-}
 
 /*
  * Helpers.
@@ -162,7 +54,7 @@ make_case_number(struct fixture *fx, const char *name, const char *number,
 	struct store_case_new	c;
 	char			hash[STORE_HASH_HEX_LEN + 1];
 
-	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	assert_int_equal(store_id_number_hash(fixture_lookup_key, sizeof(fixture_lookup_key),
 	    number, hash), 0);
 	memset(&c, 0, sizeof(c));
 	c.order_ref = "order-0001";
@@ -296,7 +188,7 @@ test_case_round_trip_keeps_utf8_names_byte_exact(void **state)
 		assert_int_equal(c.created_at, fx->now);
 		assert_null(c.decision);
 		assert_int_equal(c.lease_token[0], '\0');
-		(void)store_id_number_hash(lookup_key, sizeof(lookup_key),
+		(void)store_id_number_hash(fixture_lookup_key, sizeof(fixture_lookup_key),
 		    NUMBER, hash);
 		assert_string_equal(c.id_number_hash, hash);
 		store_case_release(&c);
@@ -1090,7 +982,7 @@ decided_case(struct fixture *fx, const char *number, enum store_case_kind
 	struct store_case	c;
 	char			hash[STORE_HASH_HEX_LEN + 1];
 
-	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	assert_int_equal(store_id_number_hash(fixture_lookup_key, sizeof(fixture_lookup_key),
 	    number, hash), 0);
 	memset(&cn, 0, sizeof(cn));
 	cn.order_ref = "order-held";
@@ -1147,9 +1039,9 @@ test_numbers_held_count_imports_and_approvals_once(void **state)
 	char			 id[STORE_ID_LEN + 1], rid[STORE_ID_LEN + 1];
 	int64_t			 added, kept, moved, n;
 
-	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	assert_int_equal(store_id_number_hash(fixture_lookup_key, sizeof(fixture_lookup_key),
 	    NUMBER, h), 0);
-	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	assert_int_equal(store_id_number_hash(fixture_lookup_key, sizeof(fixture_lookup_key),
 	    other, oh), 0);
 	assert_int_equal(held(fx, h, NULL, NULL), 0);
 
@@ -1217,7 +1109,7 @@ test_numbers_import_and_case_refuse_bad_numbers(void **state)
 	char			 id[STORE_ID_LEN + 1];
 	int64_t			 n;
 
-	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	assert_int_equal(store_id_number_hash(fixture_lookup_key, sizeof(fixture_lookup_key),
 	    NUMBER, h), 0);
 	rows[0].msisdn = "13800138000";
 	rows[0].id_number_hash = h;
@@ -1311,7 +1203,7 @@ test_unreachable_store_is_unavailable_not_a_hang(void **state)
 		return;
 	}
 	make_case(fx, NAME_UYGHUR, fx->now, id);
-	assert_int_equal(pg_harness_pause(&pg), 0);
+	assert_int_equal(fixture_pg_pause(), 0);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(store_ping(fx->h), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_UNAVAILABLE);
@@ -1324,7 +1216,7 @@ test_unreachable_store_is_unavailable_not_a_hang(void **state)
 	printf("# unavailable answers took %.2f s\n", elapsed_s(&t0));
 	assert_true(elapsed_s(&t0) < 10.0);
 	/* The same handle reconnects once the server is back. */
-	assert_int_equal(pg_harness_resume(&pg), 0);
+	assert_int_equal(fixture_pg_resume(), 0);
 	assert_int_equal(store_ping(fx->h), 0);
 	assert_int_equal(store_case_get(fx->h, id, &c), 0);
 	assert_memory_equal(c.declared_name, NAME_UYGHUR,
@@ -1367,8 +1259,10 @@ test_silent_server_connect_is_bounded(void **state)
 }
 
 #define BOTH(f)								\
-	{ "sqlite_" #f, f, setup, teardown, &kind_sqlite },		\
-	{ "postgresql_" #f, f, setup, teardown, &kind_pg }
+	{ "sqlite_" #f, f, fixture_setup, fixture_teardown,		\
+	    &fixture_sqlite },						\
+	{ "postgresql_" #f, f, fixture_setup, fixture_teardown,		\
+	    &fixture_pg }
 
 int
 main(void)
@@ -1396,10 +1290,10 @@ main(void)
 		BOTH(test_dealers_add_list_disable_audited),
 		BOTH(test_unreachable_store_is_unavailable_not_a_hang),
 		{ "postgresql_test_silent_server_connect_is_bounded",
-		    test_silent_server_connect_is_bounded, setup, teardown,
-		    &kind_pg },
+		    test_silent_server_connect_is_bounded, fixture_setup,
+		    fixture_teardown, &fixture_pg },
 	};
 
-	return (cmocka_run_group_tests_name("store", tests, group_setup,
-	    group_teardown));
+	return (cmocka_run_group_tests_name("store", tests,
+	    fixture_group_setup, fixture_group_teardown));
 }

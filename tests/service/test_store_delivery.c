@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "pg_harness.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define NUMBER		"990101200001010018"	/* not a real region */
 #define TOKEN_HASH	\
@@ -27,95 +27,6 @@
 	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define ORDER		"order-dlv-1"
 
-enum backend_kind { BACKEND_SQLITE, BACKEND_PG };
-
-struct fixture {
-	enum backend_kind	 kind;
-	char			 url[512];
-	char			 dir[64];
-	struct store		*h;
-	int64_t			 now;
-};
-
-static struct pg_harness	pg;
-static int			pg_started, db_seq;
-static enum backend_kind	kind_sqlite = BACKEND_SQLITE;
-static enum backend_kind	kind_pg = BACKEND_PG;
-static const unsigned char	lookup_key[32] =
-    "synthetic lookup key for tests!";
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	if (pg_harness_start(&pg) == -1)
-		return (-1);
-	pg_started = 1;
-	return (0);
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	if (pg_started)
-		pg_harness_stop(&pg);
-	return (0);
-}
-
-static int
-setup(void **state)
-{
-	struct fixture	*fx;
-	const char	*root;
-	char		 sql[512], name[32];
-
-	if ((fx = calloc(1, sizeof(*fx))) == NULL)
-		return (-1);
-	fx->kind = *(enum backend_kind *)*state;
-	root = getenv("REALNAME_SOURCE_ROOT");
-	snprintf(sql, sizeof(sql), "%s/deploy/sql", root ? root : ".");
-	if (fx->kind == BACKEND_SQLITE) {
-		snprintf(fx->dir, sizeof(fx->dir), "/tmp/rn-dlv-XXXXXX");
-		if (mkdtemp(fx->dir) == NULL)
-			return (-1);
-		snprintf(fx->url, sizeof(fx->url), "sqlite:%s/rn.db", fx->dir);
-	} else {
-		snprintf(name, sizeof(name), "d%d", ++db_seq);
-		if (pg_harness_create_db(&pg, name, fx->url,
-		    sizeof(fx->url)) == -1)
-			return (-1);
-	}
-	if (store_open(&fx->h, fx->url) == -1 ||
-	    store_migrate(fx->h, sql, NULL) == -1) {
-		printf("# store: %s\n", store_error(fx->h));
-		return (-1);
-	}
-	fx->now = store_now_ms();
-	*state = fx;
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*fx = *state;
-	const char	*suffix[] = { "", "-wal", "-shm" };
-	char		 path[128];
-	int		 i;
-
-	store_close(fx->h);
-	if (fx->kind == BACKEND_SQLITE) {
-		for (i = 0; i < 3; i++) {
-			snprintf(path, sizeof(path), "%s/rn.db%s", fx->dir,
-			    suffix[i]);
-			(void)unlink(path);
-		}
-		(void)rmdir(fx->dir);
-	}
-	free(fx);
-	return (0);
-}
 
 /* A case for ORDER taken through the store to `to`. */
 static void
@@ -128,7 +39,7 @@ make_case(struct fixture *fx, enum store_state to, int64_t now, char *id)
 	char			 hash[STORE_HASH_HEX_LEN + 1];
 	int			 side;
 
-	assert_int_equal(store_id_number_hash(lookup_key, sizeof(lookup_key),
+	assert_int_equal(store_id_number_hash(fixture_lookup_key, sizeof(fixture_lookup_key),
 	    NUMBER, hash), 0);
 	memset(&c, 0, sizeof(c));
 	c.order_ref = ORDER;
@@ -310,10 +221,10 @@ test_store_delivery_face_roundtrip(void **state)
 }
 
 #define BOTH(t)								\
-	cmocka_unit_test_prestate_setup_teardown(t, setup, teardown,	\
-	    &kind_sqlite),						\
-	cmocka_unit_test_prestate_setup_teardown(t, setup, teardown,	\
-	    &kind_pg)
+	cmocka_unit_test_prestate_setup_teardown(t, fixture_setup,		\
+	    fixture_teardown, &fixture_sqlite),				\
+	cmocka_unit_test_prestate_setup_teardown(t, fixture_setup,		\
+	    fixture_teardown, &fixture_pg)
 
 int
 main(void)
@@ -325,5 +236,6 @@ main(void)
 		BOTH(test_store_delivery_face_roundtrip),
 	};
 
-	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
+	return (cmocka_run_group_tests(tests, fixture_group_setup,
+	    fixture_group_teardown));
 }
