@@ -58,31 +58,6 @@ static struct sign_key	shop;
 static struct gen	*gen;
 static struct person	people[W_COUNT];
 
-/* Whether p passes the gate at every size a test photographs it at. */
-static int
-accepted_at(struct imaging_engine *eng, int index, const int *sizes,
-    int nsizes, struct person *keep)
-{
-	struct person	p;
-	int		i, ok;
-
-	for (i = 0; i < nsizes; i++) {
-		if (person_make(gen, SEED, index, sizes[i], &p) == -1)
-			return (-1);
-		ok = person_accepted(eng, &p);
-		if (i == 0 && ok)
-			*keep = p;
-		else
-			person_free(&p);
-		if (!ok) {
-			if (i > 0)
-				person_free(keep);
-			return (0);
-		}
-	}
-	return (1);
-}
-
 /*
  * Picks one person per role from the generated set.  The roles need
  * genuine selfies whose photos the gate takes (the impostor goes
@@ -137,8 +112,8 @@ pick_people(void)
 			continue;
 		}
 		person_free(&p);
-		r = accepted_at(eng, i, twice, w == W_TWICE ? 3 : 1,
-		    &people[w]);
+		r = person_accepted_at(gen, eng, SEED, i, twice,
+		    w == W_TWICE ? 3 : 1, &people[w]);
 		if (r == -1)
 			goto fail;
 		if (r == 1)

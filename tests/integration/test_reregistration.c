@@ -47,31 +47,6 @@ static struct person	 alice;		/* re-registers a number */
 static struct person	 bob;		/* holds two imported numbers */
 static char		 hook_url[64];
 
-/* Whether the gate takes all of p's photos at every size given. */
-static int
-accepted_at(struct imaging_engine *eng, int index, const int *sizes,
-    int n, struct person *keep)
-{
-	struct person	p;
-	int		i, ok;
-
-	for (i = 0; i < n; i++) {
-		if (person_make(gen, SEED, index, sizes[i], &p) == -1)
-			return (-1);
-		ok = person_accepted(eng, &p);
-		if (i == 0 && ok)
-			*keep = p;
-		else
-			person_free(&p);
-		if (!ok) {
-			if (i > 0)
-				person_free(keep);
-			return (0);
-		}
-	}
-	return (1);
-}
-
 /* Two genuine, valid, unexpired people; bob's photos at two sizes. */
 static int
 pick_people(void)
@@ -99,9 +74,10 @@ pick_people(void)
 		if (!r)
 			continue;
 		if (!(have & 1))
-			r = accepted_at(eng, i, sizes, 1, &alice);
+			r = person_accepted_at(gen, eng, SEED, i, sizes, 1,
+			    &alice);
 		else
-			r = accepted_at(eng, i, sizes, 2, &bob);
+			r = person_accepted_at(gen, eng, SEED, i, sizes, 2, &bob);
 		if (r == -1)
 			goto fail;
 		if (r == 1)

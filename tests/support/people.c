@@ -104,6 +104,30 @@ person_accepted(struct imaging_engine *eng, const struct person *p)
 }
 
 int
+person_accepted_at(struct gen *g, struct imaging_engine *eng, uint64_t seed,
+    int index, const int *sizes, int nsizes, struct person *keep)
+{
+	struct person	p;
+	int		i, ok;
+
+	for (i = 0; i < nsizes; i++) {
+		if (person_make(g, seed, index, sizes[i], &p) == -1)
+			return (-1);
+		ok = person_accepted(eng, &p);
+		if (i == 0 && ok)
+			*keep = p;
+		else
+			person_free(&p);
+		if (!ok) {
+			if (i > 0)
+				person_free(keep);
+			return (0);
+		}
+	}
+	return (1);
+}
+
+int
 person_card_expired(const struct person *p)
 {
 	const char	*v = person_card(p)->validity, *end;

@@ -41,6 +41,13 @@ const struct gen_truth	*person_card(const struct person *);
 
 /* Whether the quality gate takes all three photos as they are. */
 int	person_accepted(struct imaging_engine *, const struct person *);
+/*
+ * Whether the gate takes all of person index's photos at every long side
+ * in sizes: 1 (keep then holds the person at sizes[0]), 0, or -1.
+ */
+int	person_accepted_at(struct gen *, struct imaging_engine *,
+	    uint64_t seed, int index, const int *sizes, int nsizes,
+	    struct person *keep);
 
 /* Whether the card's validity period ended before today. */
 int	person_card_expired(const struct person *);
