@@ -93,20 +93,6 @@ record(struct fixture *fx, const char *case_id, enum store_delivery_result r,
 	return (store_delivery_record(fx->h, &a, expected, &ob, fx->now, no));
 }
 
-static int64_t
-outbox_rows(struct fixture *fx)
-{
-	struct store_counts	c;
-	int64_t			n;
-	int			i;
-
-	assert_int_equal(store_counts(fx->h, fx->now, &c), 0);
-	n = 0;
-	for (i = 0; i < STORE_OUTBOX_STATE_COUNT; i++)
-		n += c.outbox[i];
-	return (n);
-}
-
 static void
 test_store_delivery_finds_the_approved_case_of_an_order(void **state)
 {
@@ -142,7 +128,7 @@ test_store_delivery_counts_attempts_by_compare_and_set(void **state)
 	make_case(fx, STORE_STATE_APPROVED, fx->now, id);
 	assert_int_equal(store_delivery_get(fx->h, ORDER, &d), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_NOT_FOUND);
-	assert_int_equal(outbox_rows(fx), 1);
+	assert_int_equal(fixture_outbox_rows(fx), 1);
 
 	assert_int_equal(record(fx, id, STORE_DELIVERY_RESULT_MISMATCH, 0,
 	    &no), 0);
@@ -151,7 +137,7 @@ test_store_delivery_counts_attempts_by_compare_and_set(void **state)
 	assert_int_equal(record(fx, id, STORE_DELIVERY_RESULT_CONFIRMED, 0,
 	    &no), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_CONFLICT);
-	assert_int_equal(outbox_rows(fx), 2);
+	assert_int_equal(fixture_outbox_rows(fx), 2);
 
 	assert_int_equal(store_delivery_get(fx->h, ORDER, &d), 0);
 	assert_int_equal(d.state, STORE_DELIVERY_OPEN);
@@ -174,7 +160,7 @@ test_store_delivery_counts_attempts_by_compare_and_set(void **state)
 	assert_int_equal(record(fx, id, STORE_DELIVERY_RESULT_MISMATCH, 2,
 	    &no), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_CONFLICT);
-	assert_int_equal(outbox_rows(fx), 3);
+	assert_int_equal(fixture_outbox_rows(fx), 3);
 
 	assert_int_equal(store_audit_verify(fx->h, &rep), 0);
 	assert_int_equal(rep.first_bad_seq, 0);

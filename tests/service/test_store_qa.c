@@ -94,20 +94,6 @@ decided_case(struct fixture *fx, const char *channel, const char *dealer,
 	store_case_release(&cl);
 }
 
-static int64_t
-outbox_rows(struct fixture *fx)
-{
-	struct store_counts	c;
-	int64_t			n;
-	int			i;
-
-	assert_int_equal(store_counts(fx->h, fx->now, &c), 0);
-	n = 0;
-	for (i = 0; i < STORE_OUTBOX_STATE_COUNT; i++)
-		n += c.outbox[i];
-	return (n);
-}
-
 /* The positions 1..n that systematic sampling picks, by the formula. */
 static size_t
 expected_positions(uint32_t share, uint32_t start, int64_t n, int64_t *pos)
@@ -287,18 +273,6 @@ audit_has(struct fixture *fx, const char *id, const char *event,
 	return (found);
 }
 
-static enum store_state
-state_of(struct fixture *fx, const char *id)
-{
-	struct store_case	c;
-	enum store_state	s;
-
-	assert_int_equal(store_case_get(fx->h, id, &c), 0);
-	s = c.state;
-	store_case_release(&c);
-	return (s);
-}
-
 static void
 test_qa_override_changes_case_once_with_webhook_and_audit(void **state)
 {
@@ -315,15 +289,15 @@ test_qa_override_changes_case_once_with_webhook_and_audit(void **state)
 	decided_case(fx, "web", "d1", STORE_STATE_APPROVED, DECISION_MATCH, b);
 	assert_true(audit_has(fx, a, "qa.sampled", "store"));
 
-	before = outbox_rows(fx);
+	before = fixture_outbox_rows(fx);
 	/* An auto-approval can only be overridden to REJECTED. */
 	assert_int_equal(verdict(fx, a, STORE_QA_OVERRIDE, STORE_STATE_REVIEW,
 	    "face_mismatch", oid), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
 	assert_int_equal(verdict(fx, a, STORE_QA_OVERRIDE,
 	    STORE_STATE_REJECTED, "face_mismatch", oid), 0);
-	assert_int_equal(state_of(fx, a), STORE_STATE_REJECTED);
-	assert_int_equal(outbox_rows(fx), before + 1);
+	assert_int_equal(fixture_state_of(fx, a), STORE_STATE_REJECTED);
+	assert_int_equal(fixture_outbox_rows(fx), before + 1);
 	assert_int_equal(strlen(oid), STORE_ID_LEN);
 	assert_true(audit_has(fx, a, "qa.overridden", "supervisor:sue"));
 
@@ -334,8 +308,8 @@ test_qa_override_changes_case_once_with_webhook_and_audit(void **state)
 	/* Agreement: the case stays, no webhook. */
 	assert_int_equal(verdict(fx, b, STORE_QA_AGREE, STORE_STATE_APPROVED,
 	    NULL, oid), 0);
-	assert_int_equal(state_of(fx, b), STORE_STATE_APPROVED);
-	assert_int_equal(outbox_rows(fx), before + 1);
+	assert_int_equal(fixture_state_of(fx, b), STORE_STATE_APPROVED);
+	assert_int_equal(fixture_outbox_rows(fx), before + 1);
 	assert_true(audit_has(fx, b, "qa.agreed", "supervisor:sue"));
 
 	assert_int_equal(verdict(fx, b, STORE_QA_AGREE, STORE_STATE_APPROVED,
@@ -381,15 +355,15 @@ test_qa_override_to_approved_fails_closed_without_match(void **state)
 	assert_int_equal(verdict(fx, a, STORE_QA_OVERRIDE,
 	    STORE_STATE_APPROVED, "approved", oid), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
-	assert_int_equal(state_of(fx, a), STORE_STATE_REJECTED);
+	assert_int_equal(fixture_state_of(fx, a), STORE_STATE_REJECTED);
 	/* Back to a human review is always allowed. */
 	assert_int_equal(verdict(fx, a, STORE_QA_OVERRIDE, STORE_STATE_REVIEW,
 	    "needs_review", oid), 0);
-	assert_int_equal(state_of(fx, a), STORE_STATE_REVIEW);
+	assert_int_equal(fixture_state_of(fx, a), STORE_STATE_REVIEW);
 	/* With the upstream MATCH, approval is allowed. */
 	assert_int_equal(verdict(fx, b, STORE_QA_OVERRIDE,
 	    STORE_STATE_APPROVED, "approved", oid), 0);
-	assert_int_equal(state_of(fx, b), STORE_STATE_APPROVED);
+	assert_int_equal(fixture_state_of(fx, b), STORE_STATE_APPROVED);
 	store_qa_policy_set(0.02, SEED);
 }
 

@@ -86,32 +86,6 @@ review_case(struct fixture *fx, const char *decision, const char *reasons,
 	store_case_release(&cl);
 }
 
-static int64_t
-outbox_rows(struct fixture *fx)
-{
-	struct store_counts	c;
-	int64_t			n;
-	int			i;
-
-	assert_int_equal(store_counts(fx->h, fx->now, &c), 0);
-	n = 0;
-	for (i = 0; i < STORE_OUTBOX_STATE_COUNT; i++)
-		n += c.outbox[i];
-	return (n);
-}
-
-static enum store_state
-state_of(struct fixture *fx, const char *id)
-{
-	struct store_case	c;
-	enum store_state	s;
-
-	assert_int_equal(store_case_get(fx->h, id, &c), 0);
-	s = c.state;
-	store_case_release(&c);
-	return (s);
-}
-
 static int
 decide(struct fixture *fx, const char *id, const char *who,
     enum store_state to, int64_t now)
@@ -305,7 +279,7 @@ test_store_review_decides_once_with_webhook_and_audit(void **state)
 	assert_int_equal(store_reviewer_add(fx->h, "bob",
 	    STORE_ROLE_REVIEWER, PWHASH, "admin", fx->now), 0);
 	review_case(fx, DECISION_NONE, "[]", "web", fx->now, id);
-	before = outbox_rows(fx);
+	before = fixture_outbox_rows(fx);
 	/* Unclaimed: refused. */
 	assert_int_equal(decide(fx, id, "alice", STORE_STATE_REJECTED,
 	    fx->now), -1);
@@ -324,20 +298,20 @@ test_store_review_decides_once_with_webhook_and_audit(void **state)
 	assert_int_equal(decide(fx, id, "alice", STORE_STATE_APPROVED,
 	    fx->now + 10), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_INVALID);
-	assert_int_equal(state_of(fx, id), STORE_STATE_REVIEW);
-	assert_int_equal(outbox_rows(fx), before);
+	assert_int_equal(fixture_state_of(fx, id), STORE_STATE_REVIEW);
+	assert_int_equal(fixture_outbox_rows(fx), before);
 
 	assert_int_equal(decide(fx, id, "alice", STORE_STATE_REJECTED,
 	    fx->now + 20), 0);
-	assert_int_equal(state_of(fx, id), STORE_STATE_REJECTED);
-	assert_int_equal(outbox_rows(fx), before + 1);
+	assert_int_equal(fixture_state_of(fx, id), STORE_STATE_REJECTED);
+	assert_int_equal(fixture_outbox_rows(fx), before + 1);
 	/* Decided once. */
 	assert_int_equal(store_review_claim(fx->h, id, "alice", MIN_MS, 0,
 	    fx->now + 30, NULL), -1);
 	assert_int_equal(decide(fx, id, "alice", STORE_STATE_REJECTED,
 	    fx->now + 30), -1);
 	assert_int_equal(store_errcode(fx->h), STORE_CONFLICT);
-	assert_int_equal(outbox_rows(fx), before + 1);
+	assert_int_equal(fixture_outbox_rows(fx), before + 1);
 
 	assert_int_equal(store_audit_verify(fx->h, &rep), 0);
 	assert_int_equal(rep.first_bad_seq, 0);
@@ -373,7 +347,7 @@ test_store_review_approves_with_match_and_sends_back_without(void **state)
 	    fx->now, NULL), 0);
 	assert_int_equal(decide(fx, a, "alice", STORE_STATE_APPROVED,
 	    fx->now + 5), 0);
-	assert_int_equal(state_of(fx, a), STORE_STATE_APPROVED);
+	assert_int_equal(fixture_state_of(fx, a), STORE_STATE_APPROVED);
 
 	/* Back for a new ID check: the pipeline's queue takes it again. */
 	review_case(fx, DECISION_NONE, "[]", "web", fx->now + 10, b);
@@ -381,7 +355,7 @@ test_store_review_approves_with_match_and_sends_back_without(void **state)
 	    fx->now + 10, NULL), 0);
 	assert_int_equal(decide(fx, b, "alice", STORE_STATE_SUBMITTED,
 	    fx->now + 20), 0);
-	assert_int_equal(state_of(fx, b), STORE_STATE_SUBMITTED);
+	assert_int_equal(fixture_state_of(fx, b), STORE_STATE_SUBMITTED);
 	assert_int_equal(store_case_claim(fx->h, "pipe", MIN_MS, fx->now + 30,
 	    &c), 0);
 	assert_string_equal(c.id, b);

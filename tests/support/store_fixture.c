@@ -2,9 +2,15 @@
  * The store suites' fixture (see store_fixture.h).
  */
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "pg_harness.h"
 #include "store_fixture.h"
@@ -123,4 +129,30 @@ fixture_teardown(void **state)
 	free(fx);
 	*state = NULL;
 	return (0);
+}
+
+enum store_state
+fixture_state_of(struct fixture *fx, const char *id)
+{
+	struct store_case	c;
+	enum store_state	s;
+
+	assert_int_equal(store_case_get(fx->h, id, &c), 0);
+	s = c.state;
+	store_case_release(&c);
+	return (s);
+}
+
+int64_t
+fixture_outbox_rows(struct fixture *fx)
+{
+	struct store_counts	c;
+	int64_t			n;
+	int			i;
+
+	assert_int_equal(store_counts(fx->h, fx->now, &c), 0);
+	n = 0;
+	for (i = 0; i < STORE_OUTBOX_STATE_COUNT; i++)
+		n += c.outbox[i];
+	return (n);
 }

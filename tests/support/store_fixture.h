@@ -43,6 +43,10 @@ int	fixture_group_teardown(void **state);
 /* *state: a backend_kind in, a struct fixture out. */
 int	fixture_setup(void **state);
 int	fixture_teardown(void **state);
+/* A case's state, and the outbox's rows in every state (asserted). */
+enum store_state	fixture_state_of(struct fixture *, const char *id);
+int64_t			fixture_outbox_rows(struct fixture *);
+
 /* Stops the cluster's server (kept on disk) and starts it again. */
 int	fixture_pg_pause(void);
 int	fixture_pg_resume(void);
